@@ -1,0 +1,51 @@
+"""Entry point: `python -m bot` runs the live bot, or the local playground without BOT_TOKEN."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from telegram import Update
+from telegram.error import InvalidToken, NetworkError
+
+from bot.app import build_application
+from bot.config import ConfigError, Settings, load_settings
+from bot.logsetup import setup_logging
+from bot.storage import StorageError
+from summarizer import SummarizerError
+
+log = logging.getLogger("bot")
+
+
+def run_live(settings: Settings) -> int:
+    """Long-poll Telegram until SIGINT/SIGTERM."""
+    application = build_application(settings)
+    try:
+        application.run_polling(allowed_updates=Update.ALL_TYPES)
+    except (SummarizerError, StorageError, InvalidToken, NetworkError) as exc:
+        log.critical("cannot start: %s", exc)
+        return 1
+    return 0
+
+
+def main() -> int:
+    """Validate the configuration, then run the live bot or the playground."""
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"newsbot: {exc}", file=sys.stderr)
+        return 2
+    token = settings.token()
+    setup_logging(settings.log_level, [token] if token else [])
+    if token is None:
+        print(
+            "BOT_TOKEN is not set: starting the local playground (a fake Telegram on 127.0.0.1).", flush=True
+        )
+        from bot.playground import run_playground
+
+        return run_playground(settings)
+    return run_live(settings)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

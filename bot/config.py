@@ -1,0 +1,127 @@
+"""Typed, validated configuration read from the environment and an optional `.env` file."""
+
+from __future__ import annotations
+
+import re
+from datetime import time
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_API_URL = "https://api.telegram.org/bot"
+_HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+class ConfigError(Exception):
+    """The configuration is invalid; the message is one line naming the variable."""
+
+
+def parse_hhmm(value: str) -> time:
+    """Parse `HH:MM` (24-hour clock) into a naive time; raise ValueError otherwise."""
+    match = _HHMM.match(value.strip())
+    if match is None:
+        raise ValueError(f"expected HH:MM (24-hour clock), got {value!r}")
+    return time(int(match.group(1)), int(match.group(2)))
+
+
+def check_timezone(value: str) -> str:
+    """Return the IANA zone name if it exists; raise ValueError otherwise."""
+    name = value.strip()
+    if not name or name.startswith(("/", ".")) or ".." in name:
+        raise ValueError(f"unknown time zone {value!r}")
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Europe/Berlin)") from exc
+    return name
+
+
+class Settings(BaseSettings):
+    """Everything the bot reads from its environment; see `.env.example`."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    bot_token: SecretStr | None = None
+    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    database_url: str = "sqlite+aiosqlite:///newsbot.db"
+    telegram_api_url: str = DEFAULT_API_URL
+    digest_time: Annotated[time, NoDecode] = time(19, 0)
+    timezone: str = "UTC"
+    summarizer: str = "extractive"
+    log_level: str = "INFO"
+    max_article_chars: int = Field(default=100_000, ge=100)
+
+    @field_validator("bot_token", mode="before")
+    @classmethod
+    def _empty_token_is_none(cls, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _parse_admin_ids(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.split(",") if p.strip()]
+            ids = []
+            for part in parts:
+                if not re.fullmatch(r"-?\d+", part):
+                    raise ValueError(f"expected comma-separated numeric Telegram user ids, got {part!r}")
+                ids.append(int(part))
+            return frozenset(ids)
+        if isinstance(value, int):
+            return frozenset({value})
+        return value
+
+    @field_validator("digest_time", mode="before")
+    @classmethod
+    def _parse_digest_time(cls, value: Any) -> Any:
+        return parse_hhmm(value) if isinstance(value, str) else value
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        return check_timezone(value)
+
+    @field_validator("log_level")
+    @classmethod
+    def _check_log_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError(f"expected DEBUG, INFO, WARNING, ERROR or CRITICAL, got {value!r}")
+        return level
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _check_api_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"expected an http(s) URL, got {value!r}")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str) -> str:
+        if "://" not in value:
+            raise ValueError(
+                f"expected an SQLAlchemy URL such as sqlite+aiosqlite:///newsbot.db, got {value!r}"
+            )
+        return value
+
+    def token(self) -> str | None:
+        """The bot token in clear, or None when unset (playground mode)."""
+        return self.bot_token.get_secret_value() if self.bot_token is not None else None
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read and validate the settings; raise ConfigError with one line naming the bad variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            variable = "_".join(str(part) for part in error["loc"][:1]).upper() or "configuration"
+            message = str(error["msg"]).removeprefix("Value error, ")
+            problems.append(f"{variable}: {message}")
+        raise ConfigError("invalid configuration: " + "; ".join(problems)) from None

@@ -1,0 +1,161 @@
+"""ChatModel: the emulator's chats, messages, update queue and record of what the bot sent."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from collections.abc import Callable
+from typing import Any, Final
+
+from bot.emulator.state import SentMessage, Signal
+
+log = logging.getLogger(__name__)
+
+_COMMAND: Final = re.compile(r"/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{1,64})?")
+_DEFAULT_EXCLUDED: Final = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
+
+
+class ChatModel:
+    """Everything the fake Telegram remembers; no HTTP here."""
+
+    def __init__(self, me: dict[str, Any]) -> None:
+        self.me = me
+        self.closing = False
+        self.chats: dict[int, dict[str, Any]] = {}
+        self.messages: dict[tuple[int, int], dict[str, Any]] = {}  # user and bot messages
+        self.last_ids: dict[int, int] = {}
+        self.updates: list[dict[str, Any]] = []
+        self.next_update_id = 1
+        self.allowed_updates: frozenset[str] | None = None
+        self.poll_generation = 0
+        self.updates_signal = Signal()
+        self.sent: list[SentMessage] = []
+        self.sent_signal = Signal()
+        self.hooks: list[Callable[[SentMessage], None]] = []
+        self.blocked: set[int] = set()
+        self.commands: dict[str, list[dict[str, Any]]] = {}
+        self.webhook: dict[str, Any] = {"url": "", "secret_token": None, "allowed_updates": None}
+
+    def chat(self, chat_id: int) -> dict[str, Any]:
+        """The Chat dict of a chat: as last seen, or derived from the sign of its id."""
+        if chat_id in self.chats:
+            return dict(self.chats[chat_id])
+        if chat_id > 0:
+            return {"id": chat_id, "type": "private", "first_name": "Test"}
+        kind = "supergroup" if str(chat_id).startswith("-100") else "group"
+        return {"id": chat_id, "type": kind, "title": f"Test {kind}"}
+
+    def next_id(self, chat_id: int) -> int:
+        """Allocate the next message_id of a chat (shared by user and bot messages)."""
+        self.last_ids[chat_id] = self.last_ids.get(chat_id, 0) + 1
+        return self.last_ids[chat_id]
+
+    def store(self, message: dict[str, Any]) -> None:
+        """Remember a message so it can be replied to, edited or deleted."""
+        chat_id, message_id = message["chat"]["id"], message["message_id"]
+        self.chats.setdefault(chat_id, dict(message["chat"]))
+        self.last_ids[chat_id] = max(self.last_ids.get(chat_id, 0), message_id)
+        self.messages[(chat_id, message_id)] = message
+
+    def stored(self, chat_id: int, message_id: int | None) -> dict[str, Any] | None:
+        """A copy of a stored message without its own reply_to_message (Telegram nests one level)."""
+        message = self.messages.get((chat_id, message_id or 0))
+        return None if message is None else {k: v for k, v in message.items() if k != "reply_to_message"}
+
+    def add_update(self, update: dict[str, Any]) -> int:
+        """Queue a raw update, assigning its update_id; return the update_id."""
+        update = {**update, "update_id": self.next_update_id}
+        self.next_update_id += 1
+        for key in ("message", "edited_message", "channel_post", "edited_channel_post"):
+            if isinstance(update.get(key), dict):
+                self.store(update[key])
+        self.updates.append(update)
+        self.updates_signal.notify()
+        return self.next_update_id - 1
+
+    def confirm(self, offset: int) -> None:
+        """Forget updates before offset (a negative offset keeps only the last -offset ones)."""
+        if offset > 0:
+            self.updates = [u for u in self.updates if u["update_id"] >= offset]
+        elif offset < 0:
+            self.updates = self.updates[offset:]
+
+    def pending(self) -> list[dict[str, Any]]:
+        """Queued updates of allowed types (others are dropped, as Telegram never sends them)."""
+        allowed = self.allowed_updates
+
+        def wanted(update: dict[str, Any]) -> bool:
+            kinds = set(update) - {"update_id"}
+            return bool(kinds & allowed) if allowed else not kinds <= _DEFAULT_EXCLUDED
+
+        self.updates = [u for u in self.updates if wanted(u)]
+        return list(self.updates)
+
+    def user_message(
+        self,
+        chat_id: int,
+        text: str,
+        sender: dict[str, Any],
+        chat_type: str,
+        entities: list[dict[str, Any]] | None,
+        extra: dict[str, Any],
+    ) -> dict[str, Any]:
+        """Queue an update with a message written by sender (a channel_post in channels)."""
+        if chat_type == "private":
+            chat = {"id": chat_id, "type": chat_type, "first_name": sender["first_name"]}
+            if chat_id in self.blocked:  # a blocked user writing again has restarted the bot
+                self.set_blocked(chat_id, False, notify=True)
+        else:
+            chat = {"id": chat_id, "type": chat_type, "title": f"Test {chat_type}"}
+        self.chats[chat_id] = chat
+        entities = list(entities or [])
+        command = _COMMAND.match(text)
+        if command and not any(e.get("type") == "bot_command" and e.get("offset") == 0 for e in entities):
+            entities.insert(0, {"type": "bot_command", "offset": 0, "length": command.end()})
+        message: dict[str, Any] = {
+            "message_id": self.next_id(chat_id),
+            "date": int(time.time()),
+            "chat": chat,
+        }
+        message["sender_chat" if chat_type == "channel" else "from"] = (
+            chat if chat_type == "channel" else sender
+        )
+        message.update(extra)
+        message["text"] = text
+        if entities:
+            message["entities"] = entities
+        self.add_update({"channel_post" if chat_type == "channel" else "message": message})
+        return message
+
+    def set_blocked(self, chat_id: int, blocked: bool, *, notify: bool) -> None:
+        """Block or unblock a chat; notify queues the my_chat_member update Telegram would send."""
+        (self.blocked.add if blocked else self.blocked.discard)(chat_id)
+        if not notify:
+            return
+        old, new = ("member", "kicked") if blocked else ("kicked", "member")
+        member = {"user": self.me, "until_date": 0}
+        change = {
+            "chat": self.chat(chat_id),
+            "from": {"id": chat_id if chat_id > 0 else 1, "is_bot": False, "first_name": "Test"},
+            "date": int(time.time()),
+            "old_chat_member": {"status": old, **member},
+            "new_chat_member": {"status": new, **member},
+        }
+        self.add_update({"my_chat_member": change})
+
+    @staticmethod
+    def scope_key(scope: Any, language_code: Any) -> str:
+        """Key of a BotCommandScope + language for stored commands."""
+        return json.dumps(scope or {"type": "default"}, sort_keys=True) + "|" + str(language_code or "")
+
+    def record(self, record: SentMessage) -> None:
+        """Append a SentMessage, wake wait_for() and run on_send hooks."""
+        self.sent.append(record)
+        self.sent_signal.notify()
+        for hook in self.hooks:
+            try:
+                hook(record)
+            except Exception:
+                log.exception("on_send callback failed")

@@ -1,0 +1,328 @@
+"""FakeBotAPI: a fake Telegram Bot API server over real HTTP, driven from the user side."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Callable
+from http import HTTPStatus
+from types import TracebackType
+from typing import Any, Final, Self
+
+from aiohttp import web
+
+from bot.emulator.chats import ChatModel
+from bot.emulator.methods import METHODS
+from bot.emulator.state import (
+    ApiCall,
+    ApiError,
+    Fault,
+    SentMessage,
+    bad_request,
+    chat_id_of,
+    normalize_params,
+)
+
+_PATH: Final = re.compile(r"/bot([^/]+)/([^/]*)")
+_DESCRIPTIONS: Final = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden: bot was blocked by the user",
+    404: "Not Found",
+    409: "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+}
+
+
+async def _read_params(request: web.Request) -> dict[str, Any]:
+    """Parameters from the query string and a JSON, urlencoded or multipart body."""
+    values: dict[str, Any] = dict(request.query)
+    files: dict[str, tuple[bytes, str | None]] = {}
+    if request.content_type == "application/json" and request.can_read_body:
+        try:
+            body = await request.json()
+        except ValueError as exc:
+            raise bad_request("can't parse JSON object") from exc
+        if not isinstance(body, dict):
+            raise bad_request("JSON object expected")
+        values.update(body)
+    elif request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        for key, value in (await request.post()).items():
+            if isinstance(value, web.FileField):
+                files[key] = (value.file.read(), value.filename)
+            else:
+                values[key] = value
+    return normalize_params(values, files)
+
+
+def _default_description(status: int, parameters: dict[str, Any]) -> str:
+    """The description Telegram would give a failure with this status."""
+    if status == 429:
+        return f"Too Many Requests: retry after {parameters['retry_after']}"
+    if "migrate_to_chat_id" in parameters:
+        return "Bad Request: group chat was upgraded to a supergroup chat"
+    if status in _DESCRIPTIONS:
+        return _DESCRIPTIONS[status]
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return f"Error {status}"
+
+
+class FakeBotAPI:
+    """A fake Bot API on 127.0.0.1: PTB talks to base_url; tests play the user and inject faults."""
+
+    def __init__(
+        self, *, token: str = "123456:TEST-token", bot_username: str = "newsbot", bot_id: int = 100000
+    ) -> None:
+        self.token = token
+        self.bot_username = bot_username
+        self.bot_id = bot_id
+        me = {"id": bot_id, "is_bot": True, "first_name": bot_username, "username": bot_username}
+        self._model = ChatModel(me)
+        self._methods = {name.lower(): name for name in METHODS}
+        self._runner: web.AppRunner | None = None
+        self._address = ("127.0.0.1", 0)
+        self._cursors: dict[int, int] = {}
+        self._calls: list[ApiCall] = []
+        self._faults: list[Fault] = []
+        self._delays: dict[str, float] = {}
+
+    # --- lifecycle ---
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        """Bind the HTTP server (port 0 picks a free port)."""
+        if self._runner is not None:
+            raise RuntimeError("FakeBotAPI is already started")
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_route("*", "/{tail:.*}", self._handle)
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, host, port).start()
+        except OSError:
+            await runner.cleanup()
+            raise
+        self._runner, self._model.closing = runner, False
+        self._address = (host, int(runner.addresses[0][1]))
+
+    async def stop(self) -> None:
+        """Release long polls and delayed calls, then close the server."""
+        if self._runner is None:
+            return
+        self._model.closing = True
+        self._model.updates_signal.notify()
+        runner, self._runner = self._runner, None
+        await runner.cleanup()
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.stop()
+
+    @property
+    def base_url(self) -> str:
+        """Base URL for PTB: requests go to f"{base_url}{token}/{method}"."""
+        if self._runner is None:
+            raise RuntimeError("FakeBotAPI is not started")
+        return f"http://{self._address[0]}:{self._address[1]}/bot"
+
+    # --- the user side ---
+
+    def send_message(
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        user_id: int | None = None,
+        first_name: str = "Test",
+        reply_to_message_id: int | None = None,
+        forward_from_chat_title: str | None = None,
+        entities: list[dict[str, Any]] | None = None,
+        chat_type: str = "private",
+    ) -> dict[str, Any]:
+        """Queue an Update with a user's message (a channel_post in a "channel"); return the Message dict."""
+        extra: dict[str, Any] = {}
+        if forward_from_chat_title is not None:
+            extra["forward_origin"] = self._origin(forward_from_chat_title, "Someone")
+        if reply_to_message_id is not None:
+            target = self._model.stored(chat_id, reply_to_message_id)
+            if target is None:
+                raise ValueError(f"no message {reply_to_message_id} in chat {chat_id} to reply to")
+            extra["reply_to_message"] = target
+        uid = user_id if user_id is not None else (chat_id if chat_id > 0 else 1)
+        sender = {"id": uid, "is_bot": False, "first_name": first_name}
+        return self._model.user_message(chat_id, text, sender, chat_type, entities, extra)
+
+    def forward_message(
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        channel_title: str | None = None,
+        sender_name: str = "Someone",
+        user_id: int | None = None,
+        first_name: str = "Test",
+        entities: list[dict[str, Any]] | None = None,
+    ) -> dict[str, Any]:
+        """Queue a private message forwarded from a channel (channel_title given) or else from a user."""
+        uid = user_id if user_id is not None else chat_id
+        sender = {"id": uid, "is_bot": False, "first_name": first_name}
+        extra = {"forward_origin": self._origin(channel_title, sender_name)}
+        return self._model.user_message(chat_id, text, sender, "private", entities, extra)
+
+    def add_update(self, update: dict[str, Any]) -> int:
+        """Queue a raw update dict (its update_id is assigned here); return the update_id."""
+        return self._model.add_update(update)
+
+    def sent(self, chat_id: int | None = None) -> list[SentMessage]:
+        """Messages the bot sent or edited so far, in order (an edit is a record with edited=True)."""
+        return [m for m in self._model.sent if chat_id is None or m.chat_id == chat_id]
+
+    async def wait_for(self, chat_id: int, count: int = 1, timeout: float = 10.0) -> list[SentMessage]:
+        """Wait for the next `count` unread records of a chat; return exactly those and mark them read."""
+        start = self._cursors.get(chat_id, 0)
+
+        def arrived() -> bool:
+            return len(self.sent(chat_id)) >= start + count
+
+        if not await self._model.sent_signal.wait_until(arrived, timeout):
+            raise TimeoutError(self._wait_report(chat_id, start, count, timeout))
+        self._cursors[chat_id] = start + count
+        return self.sent(chat_id)[start : start + count]
+
+    def calls(self, method: str | None = None) -> list[ApiCall]:
+        """Every request received, in order (method names compare case-insensitively)."""
+        return [c for c in self._calls if method is None or c.method.lower() == method.lower()]
+
+    def on_send(self, callback: Callable[[SentMessage], None]) -> None:
+        """Call callback with each SentMessage as it is recorded (exceptions are logged)."""
+        self._model.hooks.append(callback)
+
+    def my_commands(
+        self, scope: dict[str, Any] | None = None, language_code: str = ""
+    ) -> list[dict[str, Any]]:
+        """The commands stored by setMyCommands for a scope (default scope when None)."""
+        return list(self._model.commands.get(self._model.scope_key(scope, language_code), []))
+
+    @property
+    def webhook(self) -> dict[str, Any]:
+        """The webhook stored by setWebhook: url ("" when none), secret_token, allowed_updates."""
+        return dict(self._model.webhook)
+
+    # --- faults ---
+
+    def block(self, chat_id: int, *, notify: bool = False) -> None:
+        """Make calls to chat_id fail with 403; notify queues the my_chat_member update (kicked)."""
+        self._model.set_blocked(chat_id, True, notify=notify)
+
+    def unblock(self, chat_id: int, *, notify: bool = False) -> None:
+        """Undo block(); notify queues the my_chat_member update (member)."""
+        self._model.set_blocked(chat_id, False, notify=notify)
+
+    def fail_next(
+        self,
+        method: str,
+        *,
+        status: int,
+        count: int = 1,
+        retry_after: int | None = None,
+        description: str | None = None,
+        migrate_to_chat_id: int | None = None,
+    ) -> None:
+        """Make the next `count` calls of method ("*" = any, getUpdates included) fail with status."""
+        if count <= 0:
+            return
+        parameters: dict[str, Any] = {}
+        if retry_after is not None or status == 429:
+            parameters["retry_after"] = retry_after if retry_after is not None else 1
+        if migrate_to_chat_id is not None:
+            parameters["migrate_to_chat_id"] = migrate_to_chat_id
+        text = description if description is not None else _default_description(status, parameters)
+        self._faults.append(Fault(method.lower(), status, count, text, parameters or None))
+
+    def set_delay(self, seconds: float, method: str = "*") -> None:
+        """Delay responses to method ("*" = methods without their own delay); 0 removes the delay."""
+        if seconds > 0:
+            self._delays[method.lower()] = seconds
+        else:
+            self._delays.pop(method.lower(), None)
+
+    # --- HTTP ---
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        """Serve one Bot API request."""
+        match = _PATH.fullmatch(request.path)
+        method = match.group(2) if match else request.path
+        params: dict[str, Any] = {}
+        try:
+            if match is None:
+                raise ApiError(404, "Not Found")
+            if match.group(1) != self.token:
+                raise ApiError(401, "Unauthorized")
+            method = self._methods.get(method.lower(), method)
+            params = await _read_params(request)
+            await self._delay(method)
+            self._check_fault(method)
+            if method not in METHODS:
+                raise ApiError(404, "Not Found: method not found")
+            self._check_blocked(method, params)
+            status, body = 200, {"ok": True, "result": await METHODS[method](self._model, params)}
+        except ApiError as exc:
+            status, body = exc.status, exc.body()
+        self._calls.append(ApiCall(method, params, status, asyncio.get_running_loop().time()))
+        return web.json_response(body, status=status)
+
+    async def _delay(self, method: str) -> None:
+        seconds = self._delays.get(method.lower(), self._delays.get("*", 0.0))
+        if seconds > 0:
+            await self._model.updates_signal.wait_until(lambda: self._model.closing, seconds)
+
+    def _check_fault(self, method: str) -> None:
+        for fault in self._faults:
+            if fault.method in ("*", method.lower()):
+                fault.count -= 1
+                self._faults = [f for f in self._faults if f.count > 0]
+                raise ApiError(fault.status, fault.description, fault.parameters)
+
+    def _check_blocked(self, method: str, params: dict[str, Any]) -> None:
+        if not method.startswith(("send", "edit", "forward", "copy")) or "chat_id" not in params:
+            return
+        chat = self._model.chat(chat_id_of(params))
+        if chat["id"] in self._model.blocked:
+            reason = {
+                "private": "bot was blocked by the user",
+                "channel": "bot is not a member of the channel chat",
+            }.get(chat["type"], f"bot was kicked from the {chat['type']} chat")
+            raise ApiError(403, f"Forbidden: {reason}")
+
+    # --- helpers ---
+
+    def _origin(self, channel_title: str | None, sender_name: str) -> dict[str, Any]:
+        """A MessageOrigin dict: from a channel when channel_title is given, else from a user."""
+        date = int(time.time()) - 60
+        if channel_title is None:
+            user = {"id": 999000, "is_bot": False, "first_name": sender_name}
+            return {"type": "user", "date": date, "sender_user": user}
+        chat = {"id": -1001000000001, "type": "channel", "title": channel_title}
+        return {"type": "channel", "date": date, "chat": chat, "message_id": 1}
+
+    def _wait_report(self, chat_id: int, start: int, count: int, timeout: float) -> str:
+        """Why wait_for timed out: what this chat got, other chats, recent failed calls."""
+        got = self.sent(chat_id)
+        lines = [f"chat {chat_id}: wanted {count} new message(s) within {timeout}s, got {len(got) - start}"]
+        for i, m in enumerate(got):
+            lines.append(f"  {'new ' if i >= start else 'read'} #{m.message_id} {m.method}: {m.text!r}")
+        others = sorted({m.chat_id for m in self._model.sent} - {chat_id})
+        if others:
+            lines.append(f"  other chats the bot sent to: {others}")
+        lines += [f"  failed: {c.method} -> {c.status} {c.params}" for c in self._calls if c.status != 200][
+            -10:
+        ]
+        return "\n".join(lines)

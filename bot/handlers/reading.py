@@ -1,0 +1,84 @@
+"""/latest, /summary, /search and /digest: reading what the editors posted."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from telegram import Update
+
+from bot import digest
+from bot.formatting import article_html, articles_html, esc
+from bot.handlers.replies import Context, chat_id, reply
+from bot.services import get_services
+
+LATEST_DEFAULT, LATEST_MAX = 5, 20
+SEARCH_LIMIT = 10
+MAX_QUERY_CHARS = 200
+
+
+async def latest(update: Update, context: Context) -> None:
+    """Show the n newest articles (default 5, at most 20)."""
+    args = context.args or []
+    try:
+        if len(args) > 1:
+            raise ValueError("too many arguments")
+        count = int(args[0]) if args else LATEST_DEFAULT
+        if not 1 <= count <= LATEST_MAX:
+            raise ValueError("out of range")
+    except ValueError:
+        await reply(update, context, f"Usage: /latest [n] — n between 1 and {LATEST_MAX}, e.g. /latest 3.")
+        return
+    articles = await get_services(context).store.latest_articles(count)
+    if not articles:
+        await reply(update, context, "No articles yet — check back soon.")
+        return
+    await reply(update, context, articles_html(f"<b>Latest {len(articles)}</b>", articles))
+
+
+async def summary(update: Update, context: Context) -> None:
+    """Show one article's summary by id."""
+    args = context.args or []
+    raw = args[0].lstrip("#") if len(args) == 1 else ""
+    if not raw.isascii() or not raw.isdigit():
+        await reply(
+            update, context, "Usage: /summary &lt;id&gt; — the number shown as #id, e.g. /summary 12."
+        )
+        return
+    article = await get_services(context).store.get_article(int(raw)) if len(raw) <= 18 else None
+    if article is None:
+        await reply(update, context, f"There is no article #{esc(raw)}. /latest shows the newest ones.")
+        return
+    await reply(update, context, article_html(article, with_meta=True))
+
+
+async def search(update: Update, context: Context) -> None:
+    """Find stored articles matching the words, most relevant first."""
+    query = " ".join(context.args or []).strip()
+    if not query:
+        await reply(
+            update, context, "Usage: /search &lt;words&gt;, e.g. <code>/search election results</code>."
+        )
+        return
+    query = query[:MAX_QUERY_CHARS]
+    results = await get_services(context).store.search_articles(query, limit=SEARCH_LIMIT)
+    if not results:
+        await reply(update, context, f"Nothing found for “{esc(query)}”. Try fewer or other words.")
+        return
+    await reply(update, context, articles_html(f"<b>Results for “{esc(query)}”</b>", results))
+
+
+async def digest_command(update: Update, context: Context) -> None:
+    """Show the digest now: what arrived since the last digest (or the last 24 hours)."""
+    services = get_services(context)
+    chat = chat_id(update)
+    sub = await services.store.get_subscriber(chat)
+    zone = ZoneInfo(sub.timezone if sub else services.settings.timezone)
+    now = services.clock()
+    articles = await digest.pending_articles(services, chat, now)
+    if not articles:
+        await reply(update, context, "Nothing new since your last digest. /latest shows the newest stories.")
+        return
+    text = digest.digest_html(articles, now.astimezone(zone).date())
+    if sub is None or not sub.subscribed:
+        text += "\n\nWant this every evening? Send /subscribe."
+    await reply(update, context, text)

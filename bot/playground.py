@@ -1,0 +1,115 @@
+"""The local playground: the built-in Bot API emulator plus a terminal chat with the real bot."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+from typing import TextIO
+
+from bot import digest
+from bot.app import build_application, running
+from bot.config import Settings
+from bot.emulator import FakeBotAPI, SentMessage
+
+PLAYGROUND_ADMIN_ID = 1
+DEFAULT_USER_ID = 1001
+HELP = """\
+You are chatting with the real bot through a local fake Telegram. Type /help to start.
+  :as admin       talk as an editor (may /post, /delete, /stats)
+  :as user N      talk as subscriber N (default 1001)
+  :paste          type a multi-line message; end it with a line holding only "."
+  :digest         fire your evening digest now (through the JobQueue)
+  :help           this text
+  :quit           leave (Ctrl-D works too)"""
+
+
+class Playground:
+    """A terminal chat session: reads lines, sends them as the current user, prints the bot's replies."""
+
+    def __init__(self, emulator: FakeBotAPI, admin_id: int, stdin: TextIO, stdout: TextIO) -> None:
+        self.emulator, self.admin_id = emulator, admin_id
+        self.stdin, self.stdout = stdin, stdout
+        self.user_id = DEFAULT_USER_ID
+        emulator.on_send(self._show)
+
+    def _print(self, text: str) -> None:
+        print(text, file=self.stdout, flush=True)
+
+    def _show(self, message: SentMessage) -> None:
+        who = "you" if message.chat_id == self.user_id else f"chat {message.chat_id}"
+        self._print(f"\nbot → {who}:\n{message.text}\n")
+
+    def _who(self) -> str:
+        return "admin" if self.user_id == self.admin_id else f"user {self.user_id}"
+
+    async def _readline(self) -> str | None:
+        line = await asyncio.to_thread(self.stdin.readline)
+        return None if line == "" else line.rstrip("\n")
+
+    async def _paste(self) -> str | None:
+        self._print('Paste the message; finish with a line holding only "."')
+        lines: list[str] = []
+        while (line := await self._readline()) is not None and line != ".":
+            lines.append(line)
+        return "\n".join(lines) if lines else None
+
+    def _switch(self, args: list[str]) -> None:
+        if args[:1] == ["admin"]:
+            self.user_id = self.admin_id
+        elif args[:1] == ["user"] and len(args) == 2 and args[1].isdigit() and int(args[1]) > 0:
+            self.user_id = int(args[1])
+        else:
+            self._print("Usage: :as admin | :as user N")
+            return
+        self._print(f"You are now {self._who()}.")
+
+    async def loop(self, application: digest.AnyApplication) -> None:
+        """Read and dispatch lines until :quit or end of input."""
+        self._print(HELP)
+        while True:
+            self._print(f"[{self._who()}] >")
+            line = await self._readline()
+            if line is None or line.strip() in {":quit", ":q", ":exit"}:
+                return
+            words = line.split()
+            if not words:
+                continue
+            if words[0] == ":as":
+                self._switch(words[1:])
+            elif words[0] == ":help":
+                self._print(HELP)
+            elif words[0] == ":digest":
+                assert application.job_queue is not None
+                application.job_queue.run_once(digest.digest_job, 0, data=self.user_id)
+                self._print(
+                    "(digest job queued — nothing arrives if you are not subscribed or nothing is new)"
+                )
+            elif words[0] == ":paste":
+                text = await self._paste()
+                if text:
+                    self.emulator.send_message(self.user_id, text, user_id=self.user_id)
+            elif words[0].startswith(":"):
+                self._print(f"Unknown playground command {words[0]} — :help lists them.")
+            else:
+                self.emulator.send_message(self.user_id, line, user_id=self.user_id)
+            await asyncio.sleep(0.3)  # let quick replies print before the next prompt
+
+
+async def playground_session(settings: Settings, stdin: TextIO, stdout: TextIO) -> None:
+    """Start the emulator and the real Application against it, then chat in the terminal."""
+    admin_id = min(settings.admin_ids) if settings.admin_ids else PLAYGROUND_ADMIN_ID
+    settings = settings.model_copy(update={"admin_ids": settings.admin_ids | {admin_id}})
+    async with FakeBotAPI() as emulator:
+        application = build_application(settings, token=emulator.token, base_url=emulator.base_url)
+        print("Loading the summarizer model…", file=stdout, flush=True)
+        async with running(application):
+            await Playground(emulator, admin_id, stdin, stdout).loop(application)
+
+
+def run_playground(settings: Settings, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
+    """Run the playground until the user quits; return the exit code."""
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(playground_session(settings, stdin, stdout))
+    print("Bye!", file=stdout, flush=True)
+    return 0

@@ -1,0 +1,18 @@
+"""Persistence for articles, subscribers and digest deliveries (SQLite or PostgreSQL)."""
+
+from bot.storage.errors import DuplicateArticleError, StorageError, SubscriberNotFoundError
+from bot.storage.hashing import content_hash
+from bot.storage.store import Store
+from bot.storage.types import Article, DigestStatus, Stats, Subscriber
+
+__all__ = [
+    "Article",
+    "DigestStatus",
+    "DuplicateArticleError",
+    "Stats",
+    "StorageError",
+    "Store",
+    "Subscriber",
+    "SubscriberNotFoundError",
+    "content_hash",
+]

@@ -1,0 +1,23 @@
+"""Storage exception hierarchy: everything raised on purpose derives from StorageError."""
+
+from __future__ import annotations
+
+
+class StorageError(Exception):
+    """Base class for storage-layer errors."""
+
+
+class DuplicateArticleError(StorageError):
+    """An article with the same normalized body is already stored."""
+
+    def __init__(self, existing_id: int) -> None:
+        super().__init__(f"duplicate of article #{existing_id}")
+        self.existing_id = existing_id
+
+
+class SubscriberNotFoundError(StorageError, LookupError):
+    """The chat has no subscriber row; call ensure_subscriber first."""
+
+    def __init__(self, chat_id: int) -> None:
+        super().__init__(f"no subscriber for chat {chat_id}")
+        self.chat_id = chat_id

@@ -1,0 +1,110 @@
+"""SQLAlchemy declarative schema; the migrations in bot/migrations are the source of truth for DDL."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from typing import Final
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+    false,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+TITLE_MAX_LENGTH: Final = 300
+SOURCE_URL_MAX_LENGTH: Final = 2048
+SUMMARIZER_MAX_LENGTH: Final = 64
+TIMEZONE_MAX_LENGTH: Final = 64
+STATUS_MAX_LENGTH: Final = 16
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware datetime stored as UTC; naive values are rejected, results are always aware UTC."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Convert an aware datetime to UTC (naive UTC on SQLite, which has no timezone support)."""
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value!r}: pass a timezone-aware datetime")
+        utc = value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Return the stored value as an aware UTC datetime."""
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+NAMING_CONVENTION: Final = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base for the bot's tables."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class ArticleRow(Base):
+    """An admin-posted article and its summary."""
+
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    title: Mapped[str] = mapped_column(String(TITLE_MAX_LENGTH))
+    body: Mapped[str] = mapped_column(Text)
+    source_url: Mapped[str | None] = mapped_column(String(SOURCE_URL_MAX_LENGTH))
+    posted_by: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    summary: Mapped[str] = mapped_column(Text)
+    summarizer: Mapped[str] = mapped_column(String(SUMMARIZER_MAX_LENGTH))
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class SubscriberRow(Base):
+    """A chat that has interacted with the bot, subscribed or not."""
+
+    __tablename__ = "subscribers"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    subscribed: Mapped[bool] = mapped_column(Boolean, default=False)
+    digest_time: Mapped[time] = mapped_column(Time(timezone=False))
+    timezone: Mapped[str] = mapped_column(String(TIMEZONE_MAX_LENGTH))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    blocked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class DigestDeliveryRow(Base):
+    """One digest per chat per local date; the unique key makes claiming exclusive."""
+
+    __tablename__ = "digest_deliveries"
+    __table_args__ = (UniqueConstraint("chat_id", "digest_date"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    digest_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(STATUS_MAX_LENGTH))
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    article_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

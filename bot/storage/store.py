@@ -1,0 +1,429 @@
+"""Async persistence facade: every method runs in its own short transaction and returns plain dataclasses."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime, time, timedelta
+from types import TracebackType
+from typing import Any, Self, cast
+
+from sqlalchemy import CursorResult, delete, event, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import AsyncAdaptedQueuePool
+
+from bot.storage import migrate as migrations
+from bot.storage.errors import DuplicateArticleError, SubscriberNotFoundError
+from bot.storage.hashing import content_hash
+from bot.storage.models import (
+    SOURCE_URL_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+    ArticleRow,
+    DigestDeliveryRow,
+    SubscriberRow,
+)
+from bot.storage.search import postgresql_search, query_words, sqlite_search
+from bot.storage.types import FINAL_DIGEST_STATUSES, Article, Stats, Subscriber
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def _require_aware(value: datetime, name: str) -> datetime:
+    """Return value if it is timezone-aware, else raise ValueError."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{name} must be timezone-aware, got {value!r}")
+    return value
+
+
+def _require_naive_time(value: time) -> time:
+    """Return value if it is a naive wall-clock time, else raise ValueError."""
+    if value.tzinfo is not None:
+        raise ValueError(f"digest_time must be a naive wall-clock time, got {value!r}")
+    return value
+
+
+def _article(row: ArticleRow) -> Article:
+    """Convert an ORM row to an Article."""
+    return Article(
+        id=row.id,
+        title=row.title,
+        body=row.body,
+        source_url=row.source_url,
+        posted_by=row.posted_by,
+        created_at=row.created_at,
+        summary=row.summary,
+        summarizer=row.summarizer,
+        content_hash=row.content_hash,
+    )
+
+
+def _subscriber(row: SubscriberRow) -> Subscriber:
+    """Convert an ORM row to a Subscriber."""
+    return Subscriber(
+        chat_id=row.chat_id,
+        subscribed=row.subscribed,
+        digest_time=row.digest_time,
+        timezone=row.timezone,
+        created_at=row.created_at,
+        blocked=row.blocked,
+    )
+
+
+def _is_memory_sqlite(url: str) -> bool:
+    """Tell whether url names a private in-memory SQLite database."""
+    parsed = make_url(url)
+    database = parsed.database or ""
+    return parsed.get_backend_name() == "sqlite" and database in ("", ":memory:")
+
+
+def _create_engine(url: str) -> AsyncEngine:
+    """Create the async engine, making SQLite parent dirs and enabling SQLite pragmas."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_async_engine(url, pool_pre_ping=True)
+    memory = _is_memory_sqlite(url)
+    migrations.ensure_sqlite_parent_dir(url)
+    if memory:  # one pooled connection holds the whole database: sessions take turns on it
+        engine = create_async_engine(url, poolclass=AsyncAdaptedQueuePool, pool_size=1, max_overflow=0)
+    else:
+        engine = create_async_engine(url)
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        if not memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return engine
+
+
+class Store:
+    """Database access for articles, subscribers and digest deliveries."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        """Wrap an engine whose schema is already at the latest migration."""
+        self._engine = engine
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    async def open(cls, url: str, *, migrate: bool = True) -> Store:
+        """Create the engine for url and, unless migrate is False, run `alembic upgrade head`."""
+        engine = _create_engine(url)
+        try:
+            if migrate and _is_memory_sqlite(url):
+                async with engine.begin() as connection:  # the one shared connection holds the database
+                    await connection.run_sync(_upgrade_connection)
+            elif migrate:
+                await asyncio.to_thread(_upgrade_url, url)
+        except BaseException:
+            await engine.dispose()
+            raise
+        return cls(engine)
+
+    async def close(self) -> None:
+        """Dispose of the engine and its pooled connections."""
+        await self._engine.dispose()
+
+    async def __aenter__(self) -> Self:
+        """Return self; the store is closed on exit."""
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        """Close the store."""
+        await self.close()
+
+    @property
+    def dialect(self) -> str:
+        """Return the backend name: "sqlite" or "postgresql"."""
+        return self._engine.dialect.name
+
+    @property
+    def engine(self) -> AsyncEngine:
+        """Return the underlying engine (for tests and maintenance only)."""
+        return self._engine
+
+    def _insert(self, model: type[Any]) -> postgresql.Insert | sqlite.Insert:
+        """Return a dialect-specific INSERT supporting ON CONFLICT."""
+        if self.dialect == "postgresql":
+            return postgresql.insert(model)
+        return sqlite.insert(model)
+
+    # articles
+
+    async def add_article(
+        self,
+        *,
+        title: str,
+        body: str,
+        summary: str,
+        summarizer: str,
+        posted_by: int,
+        source_url: str | None = None,
+        created_at: datetime,
+    ) -> Article:
+        """Store an article; raise DuplicateArticleError if its normalized body is already stored."""
+        if len(title) > TITLE_MAX_LENGTH:
+            raise ValueError(f"title longer than {TITLE_MAX_LENGTH} characters")
+        if source_url is not None and len(source_url) > SOURCE_URL_MAX_LENGTH:
+            raise ValueError(f"source_url longer than {SOURCE_URL_MAX_LENGTH} characters")
+        _require_aware(created_at, "created_at")
+        digest = content_hash(title, body)
+        existing = await self._article_id_by_hash(digest)
+        if existing is not None:
+            raise DuplicateArticleError(existing)
+        row = ArticleRow(
+            title=title,
+            body=body,
+            source_url=source_url,
+            posted_by=posted_by,
+            created_at=created_at.astimezone(UTC),
+            summary=summary,
+            summarizer=summarizer,
+            content_hash=digest,
+        )
+        try:
+            async with self._sessions.begin() as session:
+                session.add(row)
+        except IntegrityError:
+            raced = await self._article_id_by_hash(digest)
+            if raced is None:
+                raise
+            raise DuplicateArticleError(raced) from None
+        return _article(row)
+
+    async def _article_id_by_hash(self, digest: str) -> int | None:
+        """Return the id of the article with this content hash, if any."""
+        async with self._sessions() as session:
+            return await session.scalar(select(ArticleRow.id).where(ArticleRow.content_hash == digest))
+
+    async def get_article(self, article_id: int) -> Article | None:
+        """Return the article with this id, or None."""
+        async with self._sessions() as session:
+            row = await session.get(ArticleRow, article_id)
+            return None if row is None else _article(row)
+
+    async def find_duplicate(self, title: str, body: str) -> Article | None:
+        """Return the stored article whose normalized body matches, or None."""
+        async with self._sessions() as session:
+            row = await session.scalar(
+                select(ArticleRow).where(ArticleRow.content_hash == content_hash(title, body))
+            )
+            return None if row is None else _article(row)
+
+    async def latest_articles(self, limit: int) -> list[Article]:
+        """Return up to limit articles, newest first."""
+        stmt = select(ArticleRow).order_by(ArticleRow.created_at.desc(), ArticleRow.id.desc()).limit(limit)
+        return await self._articles(stmt)
+
+    async def articles_between(self, start: datetime, end: datetime) -> list[Article]:
+        """Return articles with start < created_at <= end, oldest first."""
+        stmt = (
+            select(ArticleRow)
+            .where(
+                ArticleRow.created_at > _require_aware(start, "start"),
+                ArticleRow.created_at <= _require_aware(end, "end"),
+            )
+            .order_by(ArticleRow.created_at.asc(), ArticleRow.id.asc())
+        )
+        return await self._articles(stmt)
+
+    async def search_articles(self, query: str, limit: int = 10) -> list[Article]:
+        """Full-text search requiring every word (as a prefix); best match first, then newest."""
+        words = query_words(query)
+        if not words or limit <= 0:
+            return []
+        if self.dialect == "postgresql":
+            return await self._articles(postgresql_search(words, limit))
+        return await self._articles(sqlite_search(words, limit))
+
+    async def _articles(self, stmt: Any) -> list[Article]:
+        """Run a SELECT of ArticleRow and convert the rows."""
+        async with self._sessions() as session:
+            return [_article(row) for row in await session.scalars(stmt)]
+
+    async def delete_article(self, article_id: int) -> bool:
+        """Delete the article (and its search entry); return True if it existed."""
+        async with self._sessions.begin() as session:
+            result = await session.execute(delete(ArticleRow).where(ArticleRow.id == article_id))
+            return bool(cast(CursorResult[Any], result).rowcount)
+
+    # subscribers
+
+    async def get_subscriber(self, chat_id: int) -> Subscriber | None:
+        """Return the chat's subscriber row, or None."""
+        async with self._sessions() as session:
+            row = await session.get(SubscriberRow, chat_id)
+            return None if row is None else _subscriber(row)
+
+    async def ensure_subscriber(
+        self, chat_id: int, *, digest_time: time, timezone: str, now: datetime
+    ) -> Subscriber:
+        """Return the chat's subscriber, creating an unsubscribed one with these defaults if missing."""
+        values = {
+            "chat_id": chat_id,
+            "subscribed": False,
+            "digest_time": _require_naive_time(digest_time),
+            "timezone": timezone,
+            "created_at": _require_aware(now, "now"),
+            "blocked": False,
+        }
+        async with self._sessions.begin() as session:
+            await session.execute(self._insert(SubscriberRow).values(values).on_conflict_do_nothing())
+        subscriber = await self.get_subscriber(chat_id)
+        if subscriber is None:  # deleted concurrently: practically impossible, but keep the contract
+            raise SubscriberNotFoundError(chat_id)
+        return subscriber
+
+    async def _update_subscriber(self, chat_id: int, **values: Any) -> Subscriber:
+        """Update the chat's row and return it; raise SubscriberNotFoundError if missing."""
+        async with self._sessions.begin() as session:
+            row = await session.get(SubscriberRow, chat_id, with_for_update=True)
+            if row is None:
+                raise SubscriberNotFoundError(chat_id)
+            for key, value in values.items():
+                setattr(row, key, value)
+            await session.flush()
+            return _subscriber(row)
+
+    async def set_subscribed(self, chat_id: int, subscribed: bool) -> Subscriber:
+        """Subscribe or unsubscribe the chat; subscribing clears the blocked flag."""
+        if subscribed:
+            return await self._update_subscriber(chat_id, subscribed=True, blocked=False)
+        return await self._update_subscriber(chat_id, subscribed=False)
+
+    async def set_digest_time(self, chat_id: int, digest_time: time) -> Subscriber:
+        """Set the chat's local digest time (naive wall-clock time)."""
+        return await self._update_subscriber(chat_id, digest_time=_require_naive_time(digest_time))
+
+    async def set_timezone(self, chat_id: int, timezone: str) -> Subscriber:
+        """Set the chat's IANA timezone name (validation is the caller's job)."""
+        return await self._update_subscriber(chat_id, timezone=timezone)
+
+    async def mark_blocked(self, chat_id: int) -> None:
+        """Record that the bot was blocked in this chat: unsubscribe it; no-op for unknown chats."""
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(SubscriberRow)
+                .where(SubscriberRow.chat_id == chat_id)
+                .values(subscribed=False, blocked=True)
+            )
+
+    async def list_subscribed(self) -> list[Subscriber]:
+        """Return all subscribed, non-blocked chats ordered by chat id."""
+        stmt = (
+            select(SubscriberRow)
+            .where(SubscriberRow.subscribed.is_(True), SubscriberRow.blocked.is_(False))
+            .order_by(SubscriberRow.chat_id)
+        )
+        async with self._sessions() as session:
+            return [_subscriber(row) for row in await session.scalars(stmt)]
+
+    # digest deliveries
+
+    async def last_digest_sent_at(self, chat_id: int) -> datetime | None:
+        """Return when the chat's latest successfully sent digest went out, or None."""
+        async with self._sessions() as session:
+            return await session.scalar(
+                select(func.max(DigestDeliveryRow.sent_at)).where(
+                    DigestDeliveryRow.chat_id == chat_id, DigestDeliveryRow.status == "sent"
+                )
+            )
+
+    async def claim_digest(self, chat_id: int, digest_date: date, now: datetime) -> bool:
+        """Atomically claim (chat, date) as "pending"; False if already claimed, unless that try failed."""
+        claim = {
+            "status": "pending",
+            "claimed_at": _require_aware(now, "now"),
+            "sent_at": None,
+            "article_count": 0,
+        }
+        stmt = (
+            self._insert(DigestDeliveryRow)
+            .values(chat_id=chat_id, digest_date=digest_date, **claim)
+            .on_conflict_do_update(
+                index_elements=[DigestDeliveryRow.chat_id, DigestDeliveryRow.digest_date],
+                set_=claim,
+                where=DigestDeliveryRow.status == "failed",
+            )
+            .returning(DigestDeliveryRow.id)
+        )
+        async with self._sessions.begin() as session:
+            return (await session.execute(stmt)).first() is not None
+
+    async def finish_digest(
+        self, chat_id: int, digest_date: date, *, status: str, now: datetime, article_count: int = 0
+    ) -> None:
+        """Record the outcome of a claimed digest; sent_at is set to now (the time it finished)."""
+        if status not in FINAL_DIGEST_STATUSES:
+            raise ValueError(f"status must be one of {sorted(FINAL_DIGEST_STATUSES)}, got {status!r}")
+        outcome = {"status": status, "sent_at": _require_aware(now, "now"), "article_count": article_count}
+        stmt = (
+            self._insert(DigestDeliveryRow)
+            .values(chat_id=chat_id, digest_date=digest_date, claimed_at=now, **outcome)
+            .on_conflict_do_update(
+                index_elements=[DigestDeliveryRow.chat_id, DigestDeliveryRow.digest_date], set_=outcome
+            )
+        )
+        async with self._sessions.begin() as session:
+            await session.execute(stmt)
+
+    async def stats(self, now: datetime) -> Stats:
+        """Return counters; "today" is the UTC date of now."""
+        now_utc = _require_aware(now, "now").astimezone(UTC)
+        day_start = datetime.combine(now_utc.date(), time(), tzinfo=UTC)
+        sub, art, dd = SubscriberRow, ArticleRow, DigestDeliveryRow
+        sent = dd.status == "sent"
+        async with self._sessions() as session:
+            subs = (
+                await session.execute(
+                    select(
+                        func.count(),
+                        func.count().filter(sub.subscribed.is_(True), sub.blocked.is_(False)),
+                        func.count().filter(sub.blocked.is_(True)),
+                    ).select_from(sub)
+                )
+            ).one()
+            arts = (
+                await session.execute(
+                    select(
+                        func.count(), func.count().filter(art.created_at > now_utc - timedelta(days=1))
+                    ).select_from(art)
+                )
+            ).one()
+            digests = (
+                await session.execute(
+                    select(
+                        func.count().filter(sent),
+                        func.count().filter(
+                            sent, dd.sent_at >= day_start, dd.sent_at < day_start + timedelta(days=1)
+                        ),
+                    ).select_from(dd)
+                )
+            ).one()
+        return Stats(
+            subscribers_total=subs[0],
+            subscribers_active=subs[1],
+            subscribers_blocked=subs[2],
+            articles_total=arts[0],
+            articles_last_24h=arts[1],
+            digests_sent_total=digests[0],
+            digests_sent_today=digests[1],
+        )
+
+
+def _upgrade_url(url: str) -> None:
+    """Run `alembic upgrade head` against url (blocking; meant for a worker thread)."""
+    migrations.upgrade(url)
+
+
+def _upgrade_connection(connection: Any) -> None:
+    """Run `alembic upgrade head` on a sync connection (inside run_sync)."""
+    migrations.upgrade_connection(connection)

@@ -1,0 +1,51 @@
+"""Plain immutable records returned by the Store (never ORM objects)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time
+from typing import Final, Literal
+
+DigestStatus = Literal["pending", "sent", "failed", "empty", "blocked"]
+DIGEST_STATUSES: Final[frozenset[str]] = frozenset({"pending", "sent", "failed", "empty", "blocked"})
+FINAL_DIGEST_STATUSES: Final[frozenset[str]] = frozenset({"sent", "failed", "empty", "blocked"})
+
+
+@dataclass(frozen=True)
+class Article:
+    """A stored article with its summary."""
+
+    id: int
+    title: str
+    body: str
+    source_url: str | None
+    posted_by: int
+    created_at: datetime
+    summary: str
+    summarizer: str
+    content_hash: str
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    """A chat's subscription settings."""
+
+    chat_id: int
+    subscribed: bool
+    digest_time: time
+    timezone: str
+    created_at: datetime
+    blocked: bool
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Aggregate counters for the admin /stats command."""
+
+    subscribers_total: int
+    subscribers_active: int
+    subscribers_blocked: int
+    articles_total: int
+    articles_last_24h: int
+    digests_sent_total: int
+    digests_sent_today: int

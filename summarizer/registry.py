@@ -1,0 +1,54 @@
+"""Backend registry: name -> factory; load_summarizer picks one by argument, env var or default."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import Final
+
+from summarizer.base import Summarizer
+from summarizer.errors import UnknownBackendError
+
+DEFAULT_BACKEND: Final = "extractive"
+ENV_VAR: Final = "SUMMARIZER"
+
+
+def _extractive() -> Summarizer:
+    """Build the default transformer backend (imports torch lazily)."""
+    from summarizer.extractive import ExtractiveSummarizer
+
+    return ExtractiveSummarizer()
+
+
+def _lead() -> Summarizer:
+    """Build the Lead-3 baseline."""
+    from summarizer.lead import LeadSummarizer
+
+    return LeadSummarizer()
+
+
+BACKENDS: Final[Mapping[str, Callable[[], Summarizer]]] = MappingProxyType(
+    {"extractive": _extractive, "lead": _lead}
+)
+
+
+def available_backends() -> tuple[str, ...]:
+    """Return the registered backend names, sorted."""
+    return tuple(sorted(BACKENDS))
+
+
+def resolve_backend_name(name: str | None = None) -> str:
+    """Return the backend name from the argument, else $SUMMARIZER, else the default."""
+    chosen = name if name is not None else os.environ.get(ENV_VAR, "")
+    chosen = chosen.strip().lower()
+    return chosen or DEFAULT_BACKEND
+
+
+def load_summarizer(name: str | None = None) -> Summarizer:
+    """Build the named backend; raises UnknownBackendError or ModelLoadError."""
+    resolved = resolve_backend_name(name)
+    factory = BACKENDS.get(resolved)
+    if factory is None:
+        raise UnknownBackendError(resolved, available_backends())
+    return factory()

@@ -1,0 +1,148 @@
+"""Shared fixtures: the fake Bot API, databases (SQLite always, PostgreSQL when given), the running bot."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bot.app import build_application, running
+from bot.config import Settings
+from bot.emulator import FakeBotAPI, SentMessage
+from bot.services import Services, services_of
+from summarizer import Summarizer, load_summarizer
+
+ADMIN_ID = 111
+USER_ID = 4242
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+PG_SKIP = "TEST_DATABASE_URL not set: PostgreSQL tests skipped (.ci/run sets it)"
+
+
+async def reset_postgres(url: str) -> None:
+    """Drop every table so each PostgreSQL test starts from an empty database."""
+    engine = create_async_engine(url)
+    async with engine.begin() as conn:
+        await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        await conn.execute(text("CREATE SCHEMA public"))
+    await engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh database URL: a SQLite file, or the TEST_DATABASE_URL server wiped clean."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path}/newsbot.db"
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        pytest.skip(PG_SKIP)
+    await reset_postgres(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def extractive() -> Summarizer:
+    """The real default summarizer (transformer), loaded once per test session."""
+    return load_summarizer("extractive")
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[FakeBotAPI]:
+    """The fake Telegram Bot API on 127.0.0.1."""
+    async with FakeBotAPI() as emu:
+        yield emu
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    """Test settings: one admin, a fresh database, no .env file."""
+    return Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        admin_ids=frozenset({ADMIN_ID}),
+        database_url=database_url,
+        summarizer="extractive",
+        max_article_chars=100_000,
+    )
+
+
+@dataclass
+class Chat:
+    """One Telegram user talking to the bot through the emulator."""
+
+    emulator: FakeBotAPI
+    user_id: int
+
+    async def send(self, text: str, replies: int = 1, **kwargs: Any) -> list[SentMessage]:
+        """Send `text` as this user and wait for `replies` bot messages in this chat."""
+        self.emulator.send_message(self.user_id, text, user_id=self.user_id, **kwargs)
+        return await self.emulator.wait_for(self.user_id, replies, timeout=20)
+
+    async def ask(self, text: str, **kwargs: Any) -> str:
+        """Send `text` and return the single reply's displayed text."""
+        (message,) = await self.send(text, **kwargs)
+        return message.text
+
+
+class BotHarness:
+    """Starts the real Application against the emulator; several starts simulate restarts."""
+
+    def __init__(self, settings: Settings, emulator: FakeBotAPI, summarizer: Summarizer) -> None:
+        self.settings, self.emulator, self.summarizer = settings, emulator, summarizer
+
+    def run(self, **overrides: Any) -> Any:
+        """An async context manager running the bot (`async with harness.run() as app`)."""
+        settings = self.settings.model_copy(update=overrides) if overrides else self.settings
+        application = build_application(
+            settings, token=self.emulator.token, base_url=self.emulator.base_url, summarizer=self.summarizer
+        )
+        return running(application)
+
+
+@pytest.fixture
+def harness(settings: Settings, emulator: FakeBotAPI, extractive: Summarizer) -> BotHarness:
+    """A way to start (and restart) the bot."""
+    return BotHarness(settings, emulator, extractive)
+
+
+@pytest.fixture
+async def app(harness: BotHarness) -> AsyncIterator[Any]:
+    """The running bot."""
+    async with harness.run() as application:
+        yield application
+
+
+@pytest.fixture
+def services(app: Any) -> Services:
+    """The running bot's services (store, clock...), for assertions on what was stored."""
+    found = services_of(app)
+    assert found is not None
+    return found
+
+
+@pytest.fixture
+def admin(emulator: FakeBotAPI) -> Chat:
+    """An editor listed in ADMIN_IDS."""
+    return Chat(emulator, ADMIN_ID)
+
+
+@pytest.fixture
+def user(emulator: FakeBotAPI) -> Chat:
+    """An ordinary subscriber."""
+    return Chat(emulator, USER_ID)
+
+
+@pytest.fixture
+def cnn_articles() -> Iterator[list[dict[str, str]]]:
+    """The CNN/Daily Mail dev set from ../shared (skipped with a reason when absent)."""
+    import json
+
+    path = SHARED_DATA / "cnn_dailymail_dev100.jsonl"
+    if not path.exists():
+        pytest.skip(f"{path} not found: the shared dev data is not next to this checkout")
+    yield [json.loads(line) for line in path.read_text().splitlines() if line.strip()]

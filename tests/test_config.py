@@ -1,0 +1,102 @@
+"""Configuration: defaults, validation, and the one-line exit-2 failure at start-up."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from datetime import time
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.logsetup import RedactingFilter
+
+ENV_VARS = [
+    "BOT_TOKEN",
+    "ADMIN_IDS",
+    "DATABASE_URL",
+    "TELEGRAM_API_URL",
+    "DIGEST_TIME",
+    "TIMEZONE",
+    "SUMMARIZER",
+]
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in [*ENV_VARS, "LOG_LEVEL", "MAX_ARTICLE_CHARS"]:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)  # no stray .env
+
+
+def test_defaults() -> None:
+    settings = load_settings()
+    assert settings.token() is None
+    assert settings.admin_ids == frozenset()
+    assert settings.database_url == "sqlite+aiosqlite:///newsbot.db"
+    assert settings.telegram_api_url == "https://api.telegram.org/bot"
+    assert settings.digest_time == time(19, 0)
+    assert settings.timezone == "UTC"
+    assert settings.summarizer == "extractive"
+    assert settings.log_level == "INFO"
+    assert settings.max_article_chars == 100_000
+
+
+def test_env_and_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("ADMIN_IDS=1, 2,3\nDIGEST_TIME=07:05\nTIMEZONE=Europe/Berlin\n")
+    monkeypatch.setenv("DIGEST_TIME", "18:30")  # the environment wins over .env
+    settings = load_settings()
+    assert settings.admin_ids == frozenset({1, 2, 3})
+    assert settings.digest_time == time(18, 30)
+    assert settings.timezone == "Europe/Berlin"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("DIGEST_TIME", "25:99"), ("TIMEZONE", "Mars/Base"), ("ADMIN_IDS", "12,abc"), ("LOG_LEVEL", "LOUD")],
+)
+def test_bad_value_names_the_variable(monkeypatch: pytest.MonkeyPatch, variable: str, value: str) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ConfigError, match=variable):
+        load_settings()
+
+
+@pytest.mark.parametrize(("variable", "value"), [("DIGEST_TIME", "25:99"), ("TIMEZONE", "Mars/Base")])
+def test_bad_value_stops_start_up_with_exit_2(tmp_path: Path, variable: str, value: str) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ENV_VARS}
+    env[variable] = value
+    result = subprocess.run(
+        [sys.executable, "-m", "bot"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert variable in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_token_is_secret_in_repr() -> None:
+    settings = Settings(bot_token="123:SECRET")
+    assert "SECRET" not in repr(settings)
+    assert settings.token() == "123:SECRET"
+
+
+def test_redacting_filter_hides_token_in_message_args_and_traceback(caplog: pytest.LogCaptureFixture) -> None:
+    logger = logging.getLogger("test.redact")
+    token = "123456:ABCsecret"
+    redactor = RedactingFilter([token])
+    logger.addFilter(redactor)
+    try:
+        with caplog.at_level(logging.INFO, logger="test.redact"):
+            logger.info("POST https://api.telegram.org/bot%s/getMe", token)
+            try:
+                raise RuntimeError(f"failed https://x/bot{token}/getUpdates")
+            except RuntimeError:
+                logger.exception("boom")
+    finally:
+        logger.removeFilter(redactor)
+    assert token not in caplog.text
+    assert "<redacted>" in caplog.text

@@ -1,0 +1,166 @@
+"""End to end: subscriptions, the evening digest through PTB's real JobQueue, restarts, blocked users."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from telegram.ext import ApplicationBuilder
+
+from bot import digest
+from bot.emulator import FakeBotAPI
+from bot.services import Services, services_of
+from bot.storage import Subscriber
+from tests.conftest import ADMIN_ID, USER_ID, BotHarness, Chat
+from tests.test_e2e_commands import STORY, post
+
+OTHER_ID = 5151
+
+
+def started(application: Any) -> Services:
+    found = services_of(application)
+    assert found is not None
+    return found
+
+
+async def fire_soon(services: Services, *chat_ids: int, seconds: int = 2) -> datetime:
+    """Move the chats' digest time a few seconds ahead (UTC zone), as stored in the database."""
+    when = datetime.now(UTC) + timedelta(seconds=seconds)
+    for chat_id in chat_ids:
+        await services.store.set_timezone(chat_id, "UTC")
+        await services.store.set_digest_time(chat_id, when.time().replace(microsecond=0))
+    return when
+
+
+async def wait_until(predicate: Any, timeout: float = 15.0) -> None:
+    """Poll an async predicate until it holds."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await predicate():
+        assert asyncio.get_running_loop().time() < deadline, "condition not reached in time"
+        await asyncio.sleep(0.1)
+
+
+async def test_subscription_lifecycle_moves_the_job(harness: BotHarness, user: Chat) -> None:
+    async with harness.run() as app:
+        assert "not subscribed" in await user.ask("/unsubscribe")
+        assert "Subscribed!" in await user.ask("/subscribe")
+        assert "already subscribed" in await user.ask("/subscribe")
+        assert digest.next_run(app, USER_ID) is not None
+
+        assert "07:30" in await user.ask("/settime 07:30")
+        assert "Europe/Berlin" in await user.ask("/timezone Europe/Berlin")
+        nxt = digest.next_run(app, USER_ID)
+        assert nxt is not None and (nxt.hour, nxt.minute) == (7, 30)
+        assert nxt.utcoffset() == datetime.now(ZoneInfo("Europe/Berlin")).utcoffset()
+        settings_text = await user.ask("/settings")
+        assert "subscribed" in settings_text and "07:30" in settings_text and "Europe/Berlin" in settings_text
+
+        assert "Unsubscribed" in await user.ask("/unsubscribe")
+        await asyncio.sleep(0.05)
+        assert digest.next_run(app, USER_ID) is None
+
+
+async def test_bad_time_and_zone_change_nothing(harness: BotHarness, user: Chat) -> None:
+    async with harness.run() as app:
+        await user.ask("/subscribe")
+        for bad in ["/settime 25:99", "/settime", "/settime 7pm", "/settime 12:60"]:
+            assert "Usage: /settime HH:MM" in await user.ask(bad)
+        for bad in ["/timezone Mars/Base", "/timezone", "/timezone ../etc/passwd"]:
+            assert "Usage: /timezone Area/City" in await user.ask(bad)
+        sub = await started(app).store.get_subscriber(USER_ID)
+        assert sub is not None and sub.digest_time == time(19, 0) and sub.timezone == "UTC"
+
+
+def test_digest_time_is_dst_aware() -> None:
+    """A 19:00 New York digest is 23:00 UTC in summer and 00:00 UTC in winter."""
+    sub = Subscriber(USER_ID, True, time(19, 0), "America/New_York", datetime.now(UTC), False)
+
+    application: Any = ApplicationBuilder().token("123:not-started").build()
+    job = digest.schedule(application, sub)
+    trigger = job.job.trigger
+    summer = trigger.get_next_fire_time(None, datetime(2026, 7, 1, 12, tzinfo=UTC))
+    winter = trigger.get_next_fire_time(None, datetime(2026, 12, 1, 12, tzinfo=UTC))
+    assert summer.astimezone(UTC).hour == 23 and winter.astimezone(UTC).hour == 0
+    assert summer.hour == winter.hour == 19
+    # across the March switch the local hour stays 19:00
+    before = trigger.get_next_fire_time(None, datetime(2026, 3, 7, 12, tzinfo=UTC))
+    after = trigger.get_next_fire_time(None, datetime(2026, 3, 8, 12, tzinfo=UTC))
+    assert (before.hour, after.hour) == (19, 19)
+    assert before.astimezone(UTC).hour == 0 and after.astimezone(UTC).hour == 23
+
+
+async def test_digest_command(harness: BotHarness, admin: Chat, user: Chat) -> None:
+    async with harness.run():
+        assert "Nothing new" in await user.ask("/digest")
+        await post(admin, "Council approves budget", STORY)
+        text = await user.ask("/digest")
+        assert "Your digest" in text and "Council approves budget" in text and "/subscribe" in text
+
+
+async def test_evening_digest_from_the_job_queue_exactly_once(
+    harness: BotHarness, emulator: FakeBotAPI, admin: Chat, user: Chat
+) -> None:
+    async with harness.run() as app:
+        await user.ask("/subscribe")
+        await post(admin, "Council approves budget", STORY)
+        await fire_soon(started(app), USER_ID)
+
+    # Restart: the job is rebuilt from the database and fires a couple of seconds later.
+    async with harness.run():
+        (message,) = await emulator.wait_for(USER_ID, 1, timeout=20)
+        assert "Your digest" in message.text and "Council approves budget" in message.text
+        assert "1 story" in message.text
+
+    # Restart the same evening with the job due again: the deliveries table prevents a second digest.
+    async with harness.run() as app:
+        await fire_soon(started(app), USER_ID)
+        sub = await started(app).store.get_subscriber(USER_ID)
+        assert sub is not None
+        digest.schedule(app, sub)
+        fired_at = datetime.now(UTC) + timedelta(seconds=2)
+
+        async def fired() -> bool:
+            nxt = digest.next_run(app, USER_ID)
+            return nxt is not None and nxt > fired_at + timedelta(hours=1)
+
+        await wait_until(fired)
+        await asyncio.sleep(1.0)
+        assert len(emulator.sent(USER_ID)) == 2  # the /subscribe reply and the one digest, nothing more
+
+
+async def test_blocked_user_is_unsubscribed_and_others_still_get_theirs(
+    harness: BotHarness, emulator: FakeBotAPI, admin: Chat
+) -> None:
+    reader, blocker = Chat(emulator, USER_ID), Chat(emulator, OTHER_ID)
+    async with harness.run() as app:
+        await reader.ask("/subscribe")
+        await blocker.ask("/subscribe")
+        await post(admin, "Council approves budget", STORY)
+        services = started(app)
+        emulator.block(OTHER_ID)
+        await fire_soon(services, USER_ID, OTHER_ID)
+        for sub in await services.store.list_subscribed():
+            digest.schedule(app, sub)
+
+        (message,) = await emulator.wait_for(USER_ID, 1, timeout=20)
+        assert "Council approves budget" in message.text
+
+        async def blocked() -> bool:
+            sub = await services.store.get_subscriber(OTHER_ID)
+            return sub is not None and sub.blocked and not sub.subscribed
+
+        await wait_until(blocked)
+        assert digest.next_run(app, OTHER_ID) is None
+        assert "Your settings" in await reader.ask("/settings")  # still answering
+
+
+async def test_nothing_new_sends_nothing(harness: BotHarness, emulator: FakeBotAPI, user: Chat) -> None:
+    async with harness.run() as app:
+        await user.ask("/subscribe")
+        services = started(app)
+        status = await digest.send_digest(app, services, USER_ID)
+        assert status == "empty"
+        assert len(emulator.sent(USER_ID)) == 1  # only the /subscribe reply
+        assert ADMIN_ID not in {m.chat_id for m in emulator.sent()}

@@ -1,0 +1,514 @@
+"""Tests for bot.storage on SQLite and (when TEST_DATABASE_URL is set) PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
+
+from bot.storage import (
+    Article,
+    DuplicateArticleError,
+    StorageError,
+    Store,
+    Subscriber,
+    SubscriberNotFoundError,
+    content_hash,
+)
+from bot.storage import migrate as migrations
+
+T0 = datetime(2024, 11, 28, 12, 0, tzinfo=UTC)
+BACKENDS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
+]
+
+
+async def reset_postgres(url: str) -> None:
+    """Drop and recreate the public schema so every test starts from an empty database."""
+    engine = create_async_engine(url, poolclass=NullPool)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            await connection.execute(text("CREATE SCHEMA public"))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Return a URL of an empty database for the parametrized backend."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path}/t.db"
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        pytest.skip("TEST_DATABASE_URL not set: PostgreSQL tests skipped")
+    await reset_postgres(url)
+    return url
+
+
+@pytest.fixture
+async def store(db_url: str) -> AsyncIterator[Store]:
+    """Yield a migrated Store on the parametrized backend."""
+    opened = await Store.open(db_url)
+    try:
+        yield opened
+    finally:
+        await opened.close()
+
+
+async def add(
+    store: Store,
+    title: str,
+    body: str,
+    *,
+    created_at: datetime = T0,
+    summary: str = "summary",
+    source_url: str | None = None,
+) -> Article:
+    """Add an article with boring defaults."""
+    return await store.add_article(
+        title=title,
+        body=body,
+        summary=summary,
+        summarizer="test",
+        posted_by=42,
+        source_url=source_url,
+        created_at=created_at,
+    )
+
+
+async def table_names(store: Store) -> set[str]:
+    """Return the names of the tables in the store's database."""
+
+    def names(connection: Connection) -> set[str]:
+        return set(inspect(connection).get_table_names())
+
+    async with store.engine.connect() as connection:
+        return await connection.run_sync(names)
+
+
+async def alembic_revision(store: Store) -> str | None:
+    """Return the revision recorded in alembic_version."""
+    async with store.engine.connect() as connection:
+        return (
+            await connection.execute(text("SELECT version_num FROM alembic_version"))
+        ).scalar_one_or_none()
+
+
+# migrations
+
+
+async def test_migrations_apply_on_empty_db_and_are_idempotent(db_url: str) -> None:
+    first = await Store.open(db_url)
+    try:
+        assert first.dialect in ("sqlite", "postgresql")
+        tables = await table_names(first)
+        assert {"articles", "subscribers", "digest_deliveries", "alembic_version"} <= tables
+        if first.dialect == "sqlite":
+            assert "articles_fts" in tables
+        assert await alembic_revision(first) == "0001"
+        await add(first, "Kept", "survives reopening")
+    finally:
+        await first.close()
+    second = await Store.open(db_url)
+    try:
+        assert await alembic_revision(second) == "0001"
+        assert [a.title for a in await second.latest_articles(5)] == ["Kept"]
+    finally:
+        await second.close()
+    unmigrated = await Store.open(db_url, migrate=False)
+    try:
+        assert len(await unmigrated.latest_articles(5)) == 1
+    finally:
+        await unmigrated.close()
+
+
+async def test_downgrade_base_then_upgrade_again(db_url: str) -> None:
+    opened = await Store.open(db_url)
+    await add(opened, "Doomed", "dropped by the downgrade")
+    await opened.close()
+    await asyncio.to_thread(migrations.downgrade, db_url)
+    reopened = await Store.open(db_url, migrate=False)
+    try:
+        assert await table_names(reopened) == {"alembic_version"}
+        assert await alembic_revision(reopened) is None
+    finally:
+        await reopened.close()
+    await asyncio.to_thread(migrations.upgrade, db_url)
+    fresh = await Store.open(db_url)
+    try:
+        assert await fresh.latest_articles(5) == []
+        await add(fresh, "Reborn", "searchable again")
+        assert [a.title for a in await fresh.search_articles("searchable")] == ["Reborn"]
+    finally:
+        await fresh.close()
+
+
+async def test_sqlite_creates_parent_dirs(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path}/nested/deeper/bot.db"
+    opened = await Store.open(url)
+    try:
+        assert (tmp_path / "nested" / "deeper" / "bot.db").exists()
+        await add(opened, "Title", "body")
+    finally:
+        await opened.close()
+
+
+async def test_in_memory_sqlite_works() -> None:
+    async with await Store.open("sqlite+aiosqlite://") as opened:
+        added = await add(opened, "Memory", "lives only in memory")
+        assert await opened.get_article(added.id) == added
+        assert await opened.search_articles("memory") == [added]
+        day = date(2024, 11, 28)
+        claims = await asyncio.gather(*(opened.claim_digest(1, day, T0) for _ in range(5)))
+        assert sorted(claims) == [False, False, False, False, True]
+        created = await asyncio.gather(
+            *(opened.ensure_subscriber(i, digest_time=time(8), timezone="UTC", now=T0) for i in range(10))
+        )
+        assert [s.chat_id for s in created] == list(range(10))
+
+
+# articles
+
+
+async def test_add_get_latest(store: Store) -> None:
+    first = await add(store, "First", "one", created_at=T0, source_url="https://example.com/1")
+    second = await add(store, "Second", "two", created_at=T0 + timedelta(minutes=1))
+    third = await add(store, "Third", "three", created_at=T0 + timedelta(minutes=2))
+    assert first.id != second.id
+    assert first.source_url == "https://example.com/1"
+    assert first.content_hash == content_hash("First", "one")
+    assert await store.get_article(first.id) == first
+    assert await store.get_article(first.id + 1000) is None
+    assert await store.latest_articles(2) == [third, second]
+    assert await store.latest_articles(10) == [third, second, first]
+
+
+async def test_duplicate_detection_ignores_title_case_whitespace_punctuation(store: Store) -> None:
+    original = await add(store, "Original", "The quick brown fox\njumps over the lazy dog.")
+    for title, body in [
+        ("Re-titled", "The quick brown fox\njumps over the lazy dog."),
+        ("Shouting", "THE QUICK   BROWN FOX JUMPS OVER THE LAZY DOG"),
+        ("Spaced", "  the quick brown fox, jumps over the lazy dog!  "),
+    ]:
+        with pytest.raises(DuplicateArticleError) as caught:
+            await add(store, title, body)
+        assert caught.value.existing_id == original.id
+        assert isinstance(caught.value, StorageError)
+        assert await store.find_duplicate(title, body) == original
+    assert await store.find_duplicate("Original", "a different body") is None
+    assert len(await store.latest_articles(10)) == 1
+
+
+async def test_concurrent_duplicates_yield_one_article(store: Store) -> None:
+    results = await asyncio.gather(
+        *(add(store, f"Title {i}", "Same body posted five times.") for i in range(5)), return_exceptions=True
+    )
+    articles = [r for r in results if isinstance(r, Article)]
+    errors = [r for r in results if isinstance(r, DuplicateArticleError)]
+    assert len(articles) == 1
+    assert len(errors) == 4
+    assert {e.existing_id for e in errors} == {articles[0].id}
+
+
+async def test_datetimes_round_trip_as_aware_utc(store: Store) -> None:
+    plus_five = timezone(timedelta(hours=5))
+    local = datetime(2024, 11, 28, 17, 30, 15, 123456, tzinfo=plus_five)
+    added = await add(store, "Zoned", "created in UTC+5", created_at=local)
+    fetched = await store.get_article(added.id)
+    assert fetched is not None
+    for article in (added, fetched):
+        assert article.created_at == local
+        assert article.created_at.utcoffset() == timedelta(0)
+        assert article.created_at == datetime(2024, 11, 28, 12, 30, 15, 123456, tzinfo=UTC)
+    with pytest.raises(ValueError):
+        await add(store, "Naive", "no tz", created_at=datetime(2024, 1, 1))
+
+
+async def test_articles_between_bounds_and_order(store: Store) -> None:
+    at = [await add(store, f"A{i}", f"body {i}", created_at=T0 + timedelta(hours=i)) for i in range(4)]
+    between = await store.articles_between(T0, T0 + timedelta(hours=2))
+    assert between == [at[1], at[2]]  # start excluded, end included, oldest first
+    assert await store.articles_between(T0 - timedelta(days=1), T0 + timedelta(days=1)) == at
+    assert await store.articles_between(T0 + timedelta(hours=3), T0 + timedelta(days=1)) == []
+    moscow = timezone(timedelta(hours=3))
+    assert await store.articles_between(
+        T0.astimezone(moscow), (T0 + timedelta(hours=1)).astimezone(moscow)
+    ) == [at[1]]
+
+
+async def test_title_and_url_length_validated(store: Store) -> None:
+    with pytest.raises(ValueError):
+        await add(store, "x" * 301, "too long title")
+    with pytest.raises(ValueError):
+        await add(store, "Long URL", "too long url", source_url="https://" + "a" * 2048)
+    assert len((await add(store, "x" * 300, "exactly at the limit")).title) == 300
+
+
+# search
+
+
+async def test_search_relevance_then_newest(store: Store) -> None:
+    strong = await add(
+        store,
+        "Quantum computing breakthrough",
+        "Researchers built a quantum processor with new error correction for quantum chips.",
+        created_at=T0,
+    )
+    weak = await add(
+        store,
+        "Weekly technology roundup",
+        "Phones, laptops, a quantum rumour, electric cars, and many other gadgets were announced this week.",
+        created_at=T0 + timedelta(hours=1),
+    )
+    await add(store, "Unrelated", "Nothing to see here.", created_at=T0 + timedelta(hours=2))
+    assert await store.search_articles("quantum") == [strong, weak]
+    assert await store.search_articles("quantum", limit=1) == [strong]
+    assert await store.search_articles("quantum", limit=0) == []
+
+
+async def test_search_ties_are_newest_first(store: Store) -> None:
+    older = await add(store, "Market alpha", "Stocks rose today", created_at=T0)
+    newer = await add(store, "Market gamma", "Stocks fell today", created_at=T0 + timedelta(hours=1))
+    assert await store.search_articles("market") == [newer, older]
+
+
+async def test_search_requires_all_words_and_matches_prefixes(store: Store) -> None:
+    both = await add(store, "Fruit prices", "Apple and banana prices climbed.")
+    apple_only = await add(store, "Tech", "Apple released a phone.", created_at=T0 + timedelta(hours=1))
+    assert await store.search_articles("apple banana") == [both]
+    assert await store.search_articles("BANANA, apple!") == [both]
+    assert {a.id for a in await store.search_articles("appl")} == {both.id, apple_only.id}
+    assert await store.search_articles("apple cherry") == []
+
+
+async def test_search_matches_summary(store: Store) -> None:
+    article = await add(store, "Plain", "Plain body.", summary="Mentions zeppelins.")
+    assert await store.search_articles("zeppelin") == [article]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "a < b & c",
+        '"',
+        '""',
+        "*",
+        "NEAR(",
+        "NEAR(a b, 3)",
+        "OR",
+        "a OR b",
+        "AND NOT",
+        "title:foo",
+        "-foo",
+        "^foo",
+        "foo:*",
+        "!(a | b)",
+        "'",
+        "\\",
+        "🎉🔥",
+        "",
+        "   ",
+        "_",
+        "x" * 500,
+        " ".join(f"w{i}" for i in range(100)),
+    ],
+)
+async def test_hostile_queries_do_not_raise(store: Store, query: str) -> None:
+    await add(store, "Harmless", "A harmless article about a, b and c, with foo.")
+    assert isinstance(await store.search_articles(query), list)
+
+
+async def test_search_empty_query_returns_nothing(store: Store) -> None:
+    await add(store, "Something", "Something is here.")
+    assert await store.search_articles("") == []
+    assert await store.search_articles("?! 🎉") == []
+
+
+async def test_search_cyrillic(store: Store) -> None:
+    moscow = await add(store, "Новости", "Сегодня в Москва прошёл снег.")
+    await add(store, "Other", "Snow fell in Boston.")
+    assert await store.search_articles("Москва") == [moscow]
+    assert await store.search_articles("москва") == [moscow]
+    assert await store.search_articles("Моск") == [moscow]
+
+
+async def test_search_sees_updates(store: Store) -> None:
+    article = await add(store, "Before", "Original wording.")
+    async with store.engine.begin() as connection:
+        await connection.execute(
+            text("UPDATE articles SET body = 'Rewritten with platypus.' WHERE id = :id"), {"id": article.id}
+        )
+    assert [a.id for a in await store.search_articles("platypus")] == [article.id]
+    assert await store.search_articles("wording") == []
+
+
+async def test_delete_removes_from_search(store: Store) -> None:
+    doomed = await add(store, "Doomed", "Elephants migrate north.")
+    kept = await add(store, "Kept", "Elephants sleep standing.")
+    assert await store.delete_article(doomed.id) is True
+    assert await store.delete_article(doomed.id) is False
+    assert await store.get_article(doomed.id) is None
+    assert await store.search_articles("elephants") == [kept]
+    assert await store.search_articles("migrate") == []
+
+
+# subscribers
+
+
+async def test_subscriber_lifecycle(store: Store) -> None:
+    assert await store.get_subscriber(1) is None
+    created = await store.ensure_subscriber(1, digest_time=time(20, 0), timezone="Europe/Moscow", now=T0)
+    assert created.chat_id == 1
+    assert created.subscribed is False
+    assert created.blocked is False
+    assert created.digest_time == time(20, 0)
+    assert created.timezone == "Europe/Moscow"
+    assert created.created_at == T0
+    again = await store.ensure_subscriber(
+        1, digest_time=time(9, 0), timezone="UTC", now=T0 + timedelta(days=1)
+    )
+    assert again == created
+    assert await store.list_subscribed() == []
+
+    subscribed = await store.set_subscribed(1, True)
+    assert subscribed.subscribed is True
+    assert (await store.set_digest_time(1, time(7, 30, 15))).digest_time == time(7, 30, 15)
+    assert (await store.set_timezone(1, "America/New_York")).timezone == "America/New_York"
+    assert await store.get_subscriber(1) == Subscriber(
+        chat_id=1,
+        subscribed=True,
+        digest_time=time(7, 30, 15),
+        timezone="America/New_York",
+        created_at=T0,
+        blocked=False,
+    )
+    await store.ensure_subscriber(2, digest_time=time(20, 0), timezone="UTC", now=T0)
+    await store.set_subscribed(2, True)
+    assert [s.chat_id for s in await store.list_subscribed()] == [1, 2]
+
+    await store.mark_blocked(1)
+    blocked = await store.get_subscriber(1)
+    assert blocked is not None
+    assert (blocked.subscribed, blocked.blocked) == (False, True)
+    assert [s.chat_id for s in await store.list_subscribed()] == [2]
+    resubscribed = await store.set_subscribed(1, True)
+    assert (resubscribed.subscribed, resubscribed.blocked) == (True, False)
+    unsubscribed = await store.set_subscribed(2, False)
+    assert unsubscribed.subscribed is False
+    assert [s.chat_id for s in await store.list_subscribed()] == [1]
+
+    await store.mark_blocked(999)  # unknown chat: no-op
+    assert await store.get_subscriber(999) is None
+    with pytest.raises(SubscriberNotFoundError):
+        await store.set_subscribed(999, True)
+    with pytest.raises(ValueError):
+        await store.set_digest_time(1, time(8, 0, tzinfo=UTC))
+
+
+async def test_large_chat_ids(store: Store) -> None:
+    group_chat = -1001234567890
+    created = await store.ensure_subscriber(group_chat, digest_time=time(8), timezone="UTC", now=T0)
+    assert created.chat_id == group_chat
+    article = await store.add_article(
+        title="Big", body="big ids", summary="s", summarizer="x", posted_by=9_876_543_210, created_at=T0
+    )
+    assert article.posted_by == 9_876_543_210
+
+
+# digest deliveries
+
+
+async def test_claim_digest_is_exclusive(store: Store) -> None:
+    day = date(2024, 11, 28)
+    assert await store.claim_digest(1, day, T0) is True
+    assert await store.claim_digest(1, day, T0) is False
+    assert await store.claim_digest(1, day + timedelta(days=1), T0) is True
+    assert await store.claim_digest(2, day, T0) is True
+
+    await store.finish_digest(1, day, status="failed", now=T0)
+    assert await store.claim_digest(1, day, T0 + timedelta(minutes=5)) is True
+    assert await store.claim_digest(1, day, T0 + timedelta(minutes=5)) is False
+    for status in ("sent", "empty", "blocked"):
+        other_day = day + timedelta(days=10)
+        chat = {"sent": 10, "empty": 11, "blocked": 12}[status]
+        assert await store.claim_digest(chat, other_day, T0) is True
+        await store.finish_digest(chat, other_day, status=status, now=T0)
+        assert await store.claim_digest(chat, other_day, T0) is False
+
+
+async def test_concurrent_claims_exactly_one_wins(store: Store) -> None:
+    day = date(2024, 11, 28)
+    results = await asyncio.gather(*(store.claim_digest(7, day, T0) for _ in range(5)))
+    assert sorted(results) == [False, False, False, False, True]
+    await store.finish_digest(7, day, status="failed", now=T0)
+    results = await asyncio.gather(*(store.claim_digest(7, day, T0) for _ in range(5)))
+    assert sorted(results) == [False, False, False, False, True]
+
+
+async def test_finish_digest_and_last_sent(store: Store) -> None:
+    assert await store.last_digest_sent_at(1) is None
+    day = date(2024, 11, 27)
+    assert await store.claim_digest(1, day, T0)
+    await store.finish_digest(1, day, status="sent", now=T0, article_count=3)
+    assert await store.claim_digest(1, day + timedelta(days=1), T0 + timedelta(days=1))
+    await store.finish_digest(1, day + timedelta(days=1), status="empty", now=T0 + timedelta(days=1))
+    assert await store.last_digest_sent_at(1) == T0
+    # finishing without a claim still records the outcome
+    await store.finish_digest(1, day + timedelta(days=2), status="sent", now=T0 + timedelta(days=2))
+    sent_at = await store.last_digest_sent_at(1)
+    assert sent_at == T0 + timedelta(days=2)
+    assert sent_at is not None and sent_at.tzinfo is not None
+    with pytest.raises(ValueError):
+        await store.finish_digest(1, day, status="pending", now=T0)
+    with pytest.raises(ValueError):
+        await store.finish_digest(1, day, status="bogus", now=T0)
+
+
+async def test_stats(store: Store) -> None:
+    now = datetime(2024, 11, 28, 1, 0, tzinfo=UTC)
+    for chat in (1, 2, 3, 4):
+        await store.ensure_subscriber(chat, digest_time=time(20), timezone="UTC", now=now)
+    await store.set_subscribed(1, True)
+    await store.set_subscribed(2, True)
+    await store.set_subscribed(3, True)
+    await store.mark_blocked(3)
+    await add(store, "Old", "old article", created_at=now - timedelta(days=2))
+    await add(store, "Recent", "recent article", created_at=now - timedelta(hours=23))
+    await add(store, "Newest", "newest article", created_at=now)
+    # sent yesterday (UTC), sent today, empty today, failed today
+    await store.finish_digest(1, date(2024, 11, 27), status="sent", now=now - timedelta(hours=2))
+    await store.finish_digest(2, date(2024, 11, 28), status="sent", now=now - timedelta(minutes=30))
+    await store.finish_digest(1, date(2024, 11, 28), status="empty", now=now)
+    await store.finish_digest(4, date(2024, 11, 28), status="failed", now=now)
+    plus_three = timezone(timedelta(hours=3))
+    for when in (now, now.astimezone(plus_three)):  # "today" is the UTC date regardless of the offset
+        stats = await store.stats(when)
+        assert stats.subscribers_total == 4
+        assert stats.subscribers_active == 2
+        assert stats.subscribers_blocked == 1
+        assert stats.articles_total == 3
+        assert stats.articles_last_24h == 2
+        assert stats.digests_sent_total == 2
+        assert stats.digests_sent_today == 1
+
+
+# hashing
+
+
+def test_content_hash_normalization() -> None:
+    base = content_hash("A", "Hello,   World!\nSecond line.")
+    assert base == content_hash("B", "hello world second line")
+    assert base != content_hash("A", "Hello world, third line.")
+    assert len(base) == 64
+    assert content_hash("x", "🎉") != content_hash("x", "🔥")
+    assert content_hash("x", "Straße") == content_hash("y", "STRASSE")
