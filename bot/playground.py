@@ -71,6 +71,7 @@ class Playground:
             self._print(f"[{self._who()}] >")
             line = await self._readline()
             if line is None or line.strip() in {":quit", ":q", ":exit"}:
+                await asyncio.sleep(1.0)  # let replies still on their way arrive
                 return
             words = line.split()
             if not words:

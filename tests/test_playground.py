@@ -1,0 +1,54 @@
+"""The local playground: `python -m bot` without BOT_TOKEN, typed at as a person would."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.test_e2e_commands import STORY
+
+CLEARED = ["BOT_TOKEN", "ADMIN_IDS", "DATABASE_URL", "TELEGRAM_API_URL", "DIGEST_TIME", "TIMEZONE", "SUMMARIZER"]
+
+
+def test_playground_session(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in CLEARED}
+    env.update(SUMMARIZER="lead", DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/play.db")
+    script = "\n".join(
+        [
+            "/start",
+            "/post Not allowed\nbody",
+            ":as admin",
+            ":paste",
+            "/post Council approves budget",
+            STORY,
+            ".",
+            ":as user 42",
+            "/subscribe",
+            "/latest",
+            ":digest",
+            ":as martian",
+            ":quit",
+        ]
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "bot"],
+        input=script + "\n",
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    out = result.stdout
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert out.splitlines()[0].startswith("BOT_TOKEN is not set")
+    assert "/subscribe" in out  # the welcome
+    assert "only the outlet's editors" in out
+    assert "Posted as #1: Council approves budget" in out
+    assert "Subscribed!" in out
+    assert "Latest 1" in out
+    assert "Your digest for" in out  # fired through the JobQueue
+    assert "Usage: :as admin | :as user N" in out
+    assert "Bye!" in out
