@@ -62,7 +62,7 @@ class ExtractiveSummarizer:
         position_weight: float = 0.1,
         redundancy: float = 0.9,
         max_sentences: int = 150,
-        batch_size: int = 32,
+        batch_size: int = 8,
         splitter: SentenceSplitter | None = None,
     ) -> None:
         if n_sentences < 1 or max_sentences < n_sentences or batch_size < 1:
