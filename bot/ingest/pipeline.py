@@ -29,6 +29,7 @@ class Draft:
     title: str
     body: str
     source_url: str | None = None
+    published: str | None = None  # the date a fetched page gives, shown to the editor
 
 
 def clip_title(title: str) -> str:
@@ -70,6 +71,9 @@ class Ingestor:
                 f"That article is too long ({len(body):,} characters; the limit is {self.max_chars:,})."
             )
         title = clip_title(draft.title) or clip_title(body.partition("\n")[0])
+        head, _, rest = body.partition("\n\n")
+        if rest and clip_title(head) == title:  # extracted pages repeat their headline as the first line
+            body = rest
         if draft.source_url is not None:
             known = await self.store.article_id_by_url(draft.source_url)
             if known is not None:
@@ -112,7 +116,7 @@ class Ingestor:
         extracted = await asyncio.to_thread(extract_article, page.text, page.url, page.content_type)
         if not extracted.text.strip():
             raise JunkOnlyError("I couldn't find an article on that page.")
-        return Draft(extracted.title, extracted.text, normalized)
+        return Draft(extracted.title, extracted.text, normalized, extracted.date)
 
     async def ingest_url(self, url: str, posted_by: int) -> Article:
         """Fetch, extract, clean, deduplicate, summarize and store the article at `url`."""
