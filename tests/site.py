@@ -1,4 +1,4 @@
-"""A small real web server on 127.0.0.1 serving realistic pages, feeds and misbehaving URLs for ingest tests."""
+"""A real web server on 127.0.0.1 serving realistic pages, feeds and misbehaving URLs for ingest tests."""
 
 from __future__ import annotations
 
@@ -133,7 +133,8 @@ class Site:
 
     async def _plain(self, request: web.Request) -> web.Response:
         return web.Response(
-            text="Water rates frozen\nThe water company froze its rates for another year, the regulator said. "
+            text="Water rates frozen\n"
+            "The water company froze its rates for another year, the regulator said. "
             "Customers will pay the same as last year. The company said efficiency savings made it possible.",
             content_type="text/plain",
         )

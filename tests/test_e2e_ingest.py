@@ -1,4 +1,4 @@
-"""End to end: links, pasted junk, forwards and bad input through the real Application and a real web server."""
+"""End to end: links, pasted junk, forwards and bad input, through the real Application and web server."""
 
 from __future__ import annotations
 
@@ -77,9 +77,7 @@ async def test_non_utf8_page_is_decoded(admin: Chat, site: Site, services: Servi
     assert CP1251_TEXT.split(". ")[-1] in article.body
 
 
-async def test_scripts_and_styles_are_stripped_never_run(
-    admin: Chat, site: Site, services: Services
-) -> None:
+async def test_scripts_and_styles_are_stripped_never_run(admin: Chat, site: Site, services: Services) -> None:
     reply = await admin.result(f"/post {site.url('/scripted.html')}")
     assert reply.startswith("Posted as #1: Museum opens new wing"), reply
     pasted = await admin.result(
@@ -123,7 +121,9 @@ async def test_non_http_links_are_refused(admin: Chat, services: Services) -> No
 
 async def test_pasted_bad_input_gets_clear_replies(admin: Chat, services: Services) -> None:
     assert "Usage: /post" in await admin.ask("/post Title\n   \n\t  ")
-    junk = await admin.ask("/post Only junk\nShare this:\nFollow us on Twitter\nLeave a Comment\nPhoto: AP Photo")
+    junk = await admin.ask(
+        "/post Only junk\nShare this:\nFollow us on Twitter\nLeave a Comment\nPhoto: AP Photo"
+    )
     assert "Nothing is left" in junk
     binary = "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0e\x0f" * 20
     assert "binary data" in await admin.ask(f"/post Binary\n{binary}")
@@ -146,7 +146,9 @@ async def test_pasted_sample_article_is_cleaned_and_deduplicated(admin: Chat, se
     assert article.body.startswith("Belarus – Russia’s only ally in Europe")
     # the same story pasted again with different page furniture around it
     story = "\n\n".join(article.body.split("\n\n"))
-    again = await admin.ask(f"/post Lukashenko and Putin\nShare on Facebook\n{story}\nSign up for our newsletter")
+    again = await admin.ask(
+        f"/post Lukashenko and Putin\nShare on Facebook\n{story}\nSign up for our newsletter"
+    )
     assert again.startswith("Already posted as #1"), again
     assert await stored_count(services) == 1
 
@@ -165,7 +167,9 @@ async def test_forwarded_post_keeps_text_and_links(
         text,
         channel_title="Port News",
         user_id=ADMIN_ID,
-        entities=[{"type": "text_link", "offset": anchor, "length": 15, "url": "https://port.example/strike"}],
+        entities=[
+            {"type": "text_link", "offset": anchor, "length": 15, "url": "https://port.example/strike"}
+        ],
     )
     await emulator.wait_for(ADMIN_ID, 1)  # the hint to reply /post
     reply = await admin.result("/post", reply_to_message_id=forwarded["message_id"])
@@ -176,7 +180,9 @@ async def test_forwarded_post_keeps_text_and_links(
     assert article.source_url == "https://port.example/strike"
 
 
-async def test_non_admins_cannot_ingest_and_nothing_is_fetched(user: Chat, site: Site, services: Services) -> None:
+async def test_non_admins_cannot_ingest_and_nothing_is_fetched(
+    user: Chat, site: Site, services: Services
+) -> None:
     url = site.url("/article.html")
     assert "I answer commands" in await user.ask(url)
     assert "only the outlet's editors" in await user.ask(f"/post {url}")

@@ -39,4 +39,7 @@ def extract_article(content: str, url: str, content_type: str) -> Extracted:
     date = getattr(document, "date", None)
     if not text.strip():  # trafilatura found no main block: fall back to all visible text
         text = html_to_text(content)
+    head, _, rest = text.strip().partition("\n")
+    if rest.strip() and " ".join(head.split()) == " ".join(title.split()):  # the headline, repeated
+        text = rest
     return Extracted(title.strip(), text.strip(), str(date) if date else None)
