@@ -112,7 +112,7 @@ class Site:
         try:
             for _ in range(20 * 1024 * 1024 // len(chunk) + 1):  # 20 MB
                 await response.write(chunk)
-        except (ConnectionResetError, RuntimeError):
+        except (ConnectionError, RuntimeError):  # the client stopped reading, as it should
             pass
         return response
 
@@ -149,6 +149,13 @@ class Site:
             '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Coastal Times</title>'
             f"<link>{self.url('/')}</link><description>News</description>{items}</channel></rss>"
         )
+        if request.path == "/other.xml":  # validated by Last-Modified instead of ETag
+            stamp = f"Fri, 20 Nov 2026 08:{len(self.items):02d}:00 GMT"
+            if request.headers.get("If-Modified-Since") == stamp:
+                return web.Response(status=304)
+            return web.Response(
+                text=body, content_type="application/rss+xml", headers={"Last-Modified": stamp}
+            )
         etag = f'"v{len(self.items)}"'
         if request.headers.get("If-None-Match") == etag:
             return web.Response(status=304, headers={"ETag": etag})

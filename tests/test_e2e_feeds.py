@@ -105,6 +105,9 @@ async def test_broken_feed_backs_off_and_does_not_stop_others(
     hits = len(site.hits("/rss.xml"))
     await poll(app)  # still backing off: not fetched again
     assert len(site.hits("/rss.xml")) == hits
+    last = site.hits("/other.xml")[-1]  # the healthy feed: conditional GET by Last-Modified
+    assert last.get("If-Modified-Since") == "Fri, 20 Nov 2026 08:02:00 GMT"
+    assert len(await services.store.latest_articles(5)) == 1
     assert "failing ×1" in await admin.ask("/feeds")
 
 

@@ -196,8 +196,8 @@ async def test_non_admins_cannot_ingest_and_nothing_is_fetched(
 async def test_private_addresses_are_refused_without_allow_private_urls(
     harness: BotHarness, admin: Chat, site: Site, app: Any
 ) -> None:
-    await app.stop()  # replace the permissive bot with a default one
-    await app.updater.stop()
+    await app.updater.stop()  # replace the permissive bot with a default one
+    await app.stop()
     async with harness.run(allow_private_urls=False) as strict:
         urls = [
             site.url("/article.html"),

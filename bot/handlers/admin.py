@@ -120,7 +120,8 @@ async def post(update: Update, context: Context) -> None:
         return
     message = update.effective_message
     assert message is not None
-    url = single_url(message) if message.reply_to_message is None else None
+    source = message.reply_to_message
+    url = single_url(message) if source is None else single_url(source)
     if url is not None:
         await post_url(update, context, url)
         return
