@@ -65,18 +65,19 @@ async def test_private_hosts_and_redirects_to_them_are_refused() -> None:
     requested: list[str] = []
 
     def handle(request: httpx.Request) -> httpx.Response:
-        requested.append(str(request.url))
+        requested.append(f"{request.url} Host={request.headers['host']}")
         return httpx.Response(302, headers={"Location": "http://127.0.0.1:8080/admin"})
 
     f = fetcher(httpx.MockTransport(handle))
     with pytest.raises(BlockedURLError, match="private or local"):
         await f.fetch("http://news.example/story")
-    assert requested == ["http://news.example/story"]  # the redirect target was never requested
+    # connected to the vetted address (no second lookup), named in Host; the redirect target never requested
+    assert requested == ["http://93.184.216.34/story Host=news.example"]
     with pytest.raises(BlockedURLError):
         await f.fetch("http://sneaky.example/")  # one of its addresses is private
     with pytest.raises(FetchError, match="Couldn't find the host"):
         await f.fetch("http://nowhere.example/")
-    assert requested == ["http://news.example/story"]
+    assert len(requested) == 1
     await f.close()
 
 
@@ -97,6 +98,12 @@ async def test_redirect_limit_and_content_checks() -> None:
         await f.fetch("http://news.example/hop0")
     f2 = fetcher(httpx.MockTransport(handle), max_redirects=3)
     assert (await f2.fetch("http://news.example/hop0")).url == "http://news.example/hop3"
+    secure = fetcher(
+        httpx.MockTransport(lambda r: httpx.Response(200, text=str(r.extensions["sni_hostname"])))
+    )
+    sni = await secure.fetch("https://news.example:8443/x")  # TLS still checks the certificate's name
+    assert sni.text == "news.example"
+    await secure.close()
     with pytest.raises(FetchError, match="too large"):
         await f.fetch("http://news.example/big")
     with pytest.raises(FetchError, match="application/pdf"):

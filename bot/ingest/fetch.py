@@ -164,9 +164,13 @@ class Fetcher:
 
     async def check_url(self, url: str) -> str:
         """Normalize `url` and refuse it if its host is (or resolves to) a non-public address."""
+        return (await self._checked(url))[0]
+
+    async def _checked(self, url: str) -> tuple[str, str | None]:
+        """The normalized URL and the vetted public address to connect to (None when private is allowed)."""
         normalized = normalize_url(url)
         if self.limits.allow_private:
-            return normalized
+            return normalized, None
         parts = urlsplit(normalized)
         host = parts.hostname or ""
         try:
@@ -176,10 +180,23 @@ class Fetcher:
                 addresses = await self._resolver(host, parts.port or (443 if parts.scheme == "https" else 80))
             except OSError as exc:
                 raise FetchError(f"Couldn't find the host {host}.") from exc
-        # Known limit: httpx resolves again when connecting (DNS rebinding could race this check).
         if not addresses or not all(is_public_address(a) for a in addresses):
             raise BlockedURLError(f"Links to private or local addresses ({host}) are not allowed.")
-        return normalized
+        return normalized, addresses[0]
+
+    def _pinned(self, url: str, address: str | None) -> tuple[str, dict[str, str], dict[str, str]]:
+        """Request URL, extra headers and extensions that connect to the vetted address, not a fresh lookup.
+
+        Connecting by IP (Host header and TLS SNI/certificate check still use the name) closes the DNS
+        rebinding gap between the check and the connection.
+        """
+        if address is None:
+            return url, {}, {}
+        parts = urlsplit(url)
+        ip = f"[{address}]" if ":" in address else address
+        netloc = ip if parts.port is None else f"{ip}:{parts.port}"
+        pinned = urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+        return pinned, {"Host": parts.netloc}, {"sni_hostname": parts.hostname or ""}
 
     async def fetch(
         self,
@@ -202,17 +219,20 @@ class Fetcher:
     async def _fetch(
         self, url: str, accept: Collection[str], etag: str | None, last_modified: str | None
     ) -> Page:
-        current = await self.check_url(url)
+        current, address = await self._checked(url)
         headers = {}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         for _ in range(self.limits.max_redirects + 1):
-            async with self._client.stream("GET", current, headers=headers) as response:
+            target, host_header, extensions = self._pinned(current, address)
+            async with self._client.stream(
+                "GET", target, headers=headers | host_header, extensions=extensions
+            ) as response:
                 location = response.headers.get("location")
                 if response.status_code in _REDIRECTS and location:
-                    current = await self.check_url(urljoin(current, location))
+                    current, address = await self._checked(urljoin(current, location))
                     continue
                 validators = (response.headers.get("etag"), response.headers.get("last-modified"))
                 if response.status_code == 304 and headers:
