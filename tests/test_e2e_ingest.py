@@ -214,3 +214,22 @@ async def test_private_addresses_are_refused_without_allow_private_urls(
         assert site.requests == []
         store = strict.bot_data["services"].store
         assert await store.latest_articles(5) == [] and await store.list_feeds() == []
+
+
+async def test_unexpected_failure_replaces_working_and_the_bot_keeps_running(
+    admin: Chat, services: Services, emulator: FakeBotAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(text: str) -> str:
+        raise RuntimeError("model exploded")
+
+    monkeypatch.setattr(services.worker, "summarize", broken)
+    reply = await admin.result(
+        "/post Budget\nThe council approved the budget on Tuesday after a long debate."
+    )
+    assert reply == "Sorry, something went wrong on my side. Please try again."
+    assert await stored_count(services) == 0
+    monkeypatch.undo()
+    assert (await admin.result("/post Budget\nThe council approved the budget on Tuesday.")).startswith(
+        "Posted"
+    )
+    assert len(emulator.sent(ADMIN_ID)) == 4  # no extra apology besides the edited message

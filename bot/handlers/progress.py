@@ -48,7 +48,7 @@ async def _show(context: Context, placeholder: Message, html_text: str) -> None:
 async def with_progress(update: Update, context: Context, work: Callable[[], Awaitable[str]]) -> None:
     """Reply "Working…" at once, run `work` (which returns the HTML result) and edit the reply into it.
 
-    An IngestError becomes its reason; any other error a generic apology (and is re-raised for the log).
+    An IngestError becomes its reason; any other error is logged and becomes a generic apology.
     """
     chat = chat_id(update)
     typing = asyncio.create_task(_keep_typing(context, chat))
@@ -58,9 +58,9 @@ async def with_progress(update: Update, context: Context, work: Callable[[], Awa
             result = await work()
         except IngestError as exc:
             await _show(context, placeholder, esc(str(exc)))
-        except Exception:
+        except Exception:  # a bug, not bad input: log it, and still replace "Working…" (no second reply)
+            log.exception("ingest failed in chat %s", chat)
             await _show(context, placeholder, "Sorry, something went wrong on my side. Please try again.")
-            raise
         else:
             await _show(context, placeholder, result)
     finally:

@@ -142,7 +142,7 @@ class FeedPoller:
                 link = None
         draft = Draft(entry.title, entry.text, link)
         try:
-            if link and len(clean_text(entry.text)) < TEASER_CHARS:
+            if link and len(await asyncio.to_thread(clean_text, entry.text)) < TEASER_CHARS:
                 try:
                     full = await self.ingestor.fetch_draft(link)
                     draft = Draft(entry.title or full.title, full.body, link)

@@ -247,7 +247,9 @@ class Fetcher:
                         f"That link is not a readable page (it serves {mime or 'an unknown type'})."
                     )
                 body = await self._read(response)
-                return Page(current, mime, decode_body(body, response.charset_encoding), *validators)
+                # charset detection on megabytes is CPU work: keep it off the event loop
+                text = await asyncio.to_thread(decode_body, body, response.charset_encoding)
+                return Page(current, mime, text, *validators)
         raise FetchError(f"Too many redirects (more than {self.limits.max_redirects}).")
 
     async def _read(self, response: httpx.Response) -> bytes:
