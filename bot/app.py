@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
+import httpx
 from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.error import TelegramError
 from telegram.ext import (
@@ -21,8 +23,11 @@ from telegram.ext import (
 from bot import digest
 from bot.clock import Clock, utc_now
 from bot.config import Settings
-from bot.handlers import admin, common, reading, subscription
+from bot.handlers import admin, common, feeds, reading, subscription
 from bot.handlers.replies import Context
+from bot.ingest.feeds import FeedPoller
+from bot.ingest.fetch import Fetcher, FetchLimits
+from bot.ingest.pipeline import Ingestor
 from bot.services import Services, attach, services_of
 from bot.storage import Store
 from bot.summarizing import SummaryWorker
@@ -31,6 +36,7 @@ from summarizer import Summarizer
 log = logging.getLogger(__name__)
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+FIRST_FEED_POLL = timedelta(minutes=1)
 
 
 def _commands(*groups: tuple[tuple[str, str, str], ...]) -> list[BotCommand]:
@@ -82,10 +88,19 @@ def register_handlers(application: AnyApplication) -> None:
         "post": admin.post,
         "delete": admin.delete,
         "stats": admin.stats,
+        "addfeed": feeds.addfeed,
+        "feeds": feeds.list_feeds,
+        "removefeed": feeds.removefeed,
     }
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback, filters=only_messages))
     application.add_handler(MessageHandler(filters.COMMAND & only_messages, common.unknown_command))
+    application.add_handler(
+        MessageHandler(
+            filters.Regex(r"^\s*\S+://\S+\s*$") & ~filters.COMMAND & filters.ChatType.PRIVATE & only_messages,
+            admin.link_message,
+        )
+    )
     application.add_handler(
         MessageHandler(
             filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE & only_messages, common.plain_text
@@ -101,8 +116,9 @@ def build_application(
     base_url: str | None = None,
     summarizer: Summarizer | None = None,
     clock: Clock = utc_now,
+    http_transport: httpx.AsyncBaseTransport | None = None,
 ) -> AnyApplication:
-    """Build the bot. `summarizer` and `clock` are injectable; by default the model loads at start-up."""
+    """Build the bot. `summarizer`, `clock` and the fetcher's HTTP transport are injectable."""
     bot_token = token or settings.token()
     if not bot_token:
         raise ValueError("a bot token is required (BOT_TOKEN, or the playground's emulator token)")
@@ -116,8 +132,38 @@ def build_application(
         except BaseException:
             await store.close()
             raise
-        services = Services(settings=settings, store=store, worker=worker, clock=clock)
+        fetcher = Fetcher(
+            FetchLimits(
+                timeout=settings.fetch_timeout_seconds,
+                max_bytes=settings.fetch_max_bytes,
+                max_redirects=settings.fetch_max_redirects,
+                allow_private=settings.allow_private_urls,
+            ),
+            transport=http_transport,
+        )
+        ingestor = Ingestor(
+            store=store, worker=worker, fetcher=fetcher, max_chars=settings.max_article_chars, clock=clock
+        )
+        interval = timedelta(minutes=settings.feed_poll_minutes)
+        poller = FeedPoller(store=store, fetcher=fetcher, ingestor=ingestor, interval=interval, clock=clock)
+        services = Services(
+            settings=settings,
+            store=store,
+            worker=worker,
+            clock=clock,
+            fetcher=fetcher,
+            ingestor=ingestor,
+            feeds=poller,
+        )
         attach(application, services)
+        assert application.job_queue is not None
+        application.job_queue.run_repeating(
+            feeds.poll_job,
+            interval=interval,
+            first=min(interval, FIRST_FEED_POLL),
+            name=feeds.JOB_NAME,
+            job_kwargs={"max_instances": 1, "coalesce": True},
+        )
         await _publish_commands(application, settings)
         restored = await digest.restore_jobs(application, services)
         log.info("ready: summarizer %s, %d digest job(s) scheduled", worker.name, restored)
@@ -126,6 +172,7 @@ def build_application(
         services = services_of(application)
         if services is not None:
             services.worker.close()
+            await services.fetcher.close()
             await services.store.close()
 
     application: AnyApplication = (

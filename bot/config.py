@@ -52,6 +52,11 @@ class Settings(BaseSettings):
     summarizer: str = "extractive"
     log_level: str = "INFO"
     max_article_chars: int = Field(default=100_000, ge=100)
+    allow_private_urls: bool = False
+    fetch_timeout_seconds: float = Field(default=15.0, gt=0, le=300)
+    fetch_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    fetch_max_redirects: int = Field(default=5, ge=0, le=20)
+    feed_poll_minutes: float = Field(default=15.0, gt=0)
 
     @field_validator("bot_token", mode="before")
     @classmethod

@@ -9,6 +9,9 @@ from telegram.ext import Application, CallbackContext
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.ingest.feeds import FeedPoller
+from bot.ingest.fetch import Fetcher
+from bot.ingest.pipeline import Ingestor
 from bot.storage import Store
 from bot.summarizing import SummaryWorker
 
@@ -17,12 +20,15 @@ _KEY = "services"
 
 @dataclass(frozen=True)
 class Services:
-    """Settings, storage, summarizer worker and clock, shared by all handlers and jobs."""
+    """Settings, storage, summarizer worker, clock and the ingest pipeline, shared by handlers and jobs."""
 
     settings: Settings
     store: Store
     worker: SummaryWorker
     clock: Clock
+    fetcher: Fetcher
+    ingestor: Ingestor
+    feeds: FeedPoller
 
     def is_admin(self, user_id: int | None) -> bool:
         """Whether `user_id` is one of the configured editors."""

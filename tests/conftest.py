@@ -88,6 +88,13 @@ class Chat:
         (message,) = await self.send(text, **kwargs)
         return message.text
 
+    async def result(self, text: str, **kwargs: Any) -> str:
+        """Send `text`, expect "Working…" at once, and return what that reply was edited into."""
+        working, outcome = await self.send(text, replies=2, **kwargs)
+        assert working.text == "Working…" and not working.edited, working
+        assert outcome.edited and outcome.message_id == working.message_id, outcome
+        return outcome.text
+
 
 class BotHarness:
     """Starts the real Application against the emulator; several starts simulate restarts."""

@@ -24,10 +24,18 @@ ENV_VARS = [
     "SUMMARIZER",
 ]
 
+INGEST_VARS = [
+    "ALLOW_PRIVATE_URLS",
+    "FETCH_TIMEOUT_SECONDS",
+    "FETCH_MAX_BYTES",
+    "FETCH_MAX_REDIRECTS",
+    "FEED_POLL_MINUTES",
+]
+
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in [*ENV_VARS, "LOG_LEVEL", "MAX_ARTICLE_CHARS"]:
+    for name in [*ENV_VARS, "LOG_LEVEL", "MAX_ARTICLE_CHARS", *INGEST_VARS]:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)  # no stray .env
 
@@ -100,3 +108,36 @@ def test_redacting_filter_hides_token_in_message_args_and_traceback(caplog: pyte
         logger.removeFilter(redactor)
     assert token not in caplog.text
     assert "<redacted>" in caplog.text
+
+
+def test_ingest_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    defaults = load_settings()
+    assert defaults.allow_private_urls is False
+    assert (defaults.fetch_timeout_seconds, defaults.fetch_max_bytes, defaults.fetch_max_redirects) == (
+        15.0,
+        5 * 1024 * 1024,
+        5,
+    )
+    assert defaults.feed_poll_minutes == 15
+    monkeypatch.setenv("ALLOW_PRIVATE_URLS", "true")
+    monkeypatch.setenv("FEED_POLL_MINUTES", "5")
+    changed = load_settings()
+    assert changed.allow_private_urls is True and changed.feed_poll_minutes == 5
+    for variable, value in [
+        ("FETCH_MAX_REDIRECTS", "-1"),
+        ("FEED_POLL_MINUTES", "0"),
+        ("FETCH_TIMEOUT_SECONDS", "abc"),
+        ("ALLOW_PRIVATE_URLS", "maybe"),
+    ]:
+        monkeypatch.setenv(variable, value)
+        with pytest.raises(ConfigError, match=variable):
+            load_settings()
+        monkeypatch.delenv(variable)
+
+
+def test_every_setting_is_documented() -> None:
+    root = Path(__file__).resolve().parent.parent
+    example, readme = (root / ".env.example").read_text(), (root / "README.md").read_text()
+    for name in Settings.model_fields:
+        assert f"{name.upper()}=" in example, name
+        assert f"`{name.upper()}`" in readme, name

@@ -22,7 +22,7 @@ STORY = (
 
 async def post(admin: Chat, title: str, body: str) -> int:
     """Post an article as the admin and return its id, read from the bot's reply."""
-    reply = await admin.ask(f"/post {title}\n{body}")
+    reply = await admin.result(f"/post {title}\n{body}")
     assert reply.startswith("Posted as #"), reply
     return int(reply.removeprefix("Posted as #").split(":", 1)[0])
 
@@ -133,7 +133,7 @@ async def test_post_as_reply_to_a_forwarded_message(
     )
     (hint,) = await emulator.wait_for(ADMIN_ID, 1)
     assert "/post" in hint.text
-    reply = await admin.ask("/post", reply_to_message_id=forwarded["message_id"])
+    reply = await admin.result("/post", reply_to_message_id=forwarded["message_id"])
     assert reply.startswith("Posted as #")
     (article,) = await services.store.latest_articles(1)
     assert article.title == "Budget passes"

@@ -26,6 +26,7 @@ from bot.storage import (
 from bot.storage import migrate as migrations
 
 T0 = datetime(2024, 11, 28, 12, 0, tzinfo=UTC)
+HEAD_REVISION = "0003"  # the newest migration
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
     pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
@@ -113,15 +114,16 @@ async def test_migrations_apply_on_empty_db_and_are_idempotent(db_url: str) -> N
         assert first.dialect in ("sqlite", "postgresql")
         tables = await table_names(first)
         assert {"articles", "subscribers", "digest_deliveries", "alembic_version"} <= tables
+        assert {"feeds", "feed_entries"} <= tables
         if first.dialect == "sqlite":
             assert "articles_fts" in tables
-        assert await alembic_revision(first) == "0001"
+        assert await alembic_revision(first) == HEAD_REVISION
         await add(first, "Kept", "survives reopening")
     finally:
         await first.close()
     second = await Store.open(db_url)
     try:
-        assert await alembic_revision(second) == "0001"
+        assert await alembic_revision(second) == HEAD_REVISION
         assert [a.title for a in await second.latest_articles(5)] == ["Kept"]
     finally:
         await second.close()

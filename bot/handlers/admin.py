@@ -3,41 +3,31 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import re
 
-from telegram import Message, MessageOriginChannel, Update
-from telegram.constants import ChatAction
+from telegram import Message, MessageEntity, MessageOriginChannel, Update
 
 from bot.formatting import esc
-from bot.handlers.replies import Context, chat_id, reply, user_id
+from bot.handlers import common
+from bot.handlers.progress import with_progress
+from bot.handlers.replies import Context, reply, user_id
+from bot.ingest import IngestError
+from bot.ingest.pipeline import MAX_TITLE_CHARS, Draft, clip_title
 from bot.services import Services, get_services
-from bot.storage import DuplicateArticleError
+from bot.storage import Article
 
 log = logging.getLogger(__name__)
 
-MAX_TITLE_CHARS = 300
 POST_USAGE = (
     "Usage: <code>/post Title</code> followed by the article text on the next lines,\n"
+    "<code>/post https://…</code> to fetch an article from the web,\n"
     "or reply <code>/post</code> (optionally <code>/post Title</code>) to a pasted or forwarded message."
 )
+_URL_ONLY = re.compile(r"^\s*(\S+://\S+)\s*$")
 
 
 class PostInputError(ValueError):
     """The /post message can't be turned into an article; the message is the reply."""
-
-
-@dataclass(frozen=True)
-class Draft:
-    """An article as an editor submitted it, before summarizing."""
-
-    title: str
-    body: str
-    source_url: str | None
-
-
-def _clip_title(title: str) -> str:
-    title = " ".join(title.split())
-    return title if len(title) <= MAX_TITLE_CHARS else title[: MAX_TITLE_CHARS - 1] + "…"
 
 
 def _forward_url(message: Message) -> str | None:
@@ -47,6 +37,25 @@ def _forward_url(message: Message) -> str | None:
     return None
 
 
+def text_with_links(message: Message) -> tuple[str, list[str]]:
+    """The message's text (or caption) with each hidden link written out after its anchor, and its URLs."""
+    text = message.text or message.caption or ""
+    entities = message.entities if message.text else message.caption_entities
+    units = text.encode("utf-16-le")
+    urls: list[str] = []
+    inserts: list[tuple[int, str]] = []
+    for entity in entities:
+        if entity.type == MessageEntity.TEXT_LINK and entity.url:
+            urls.append(entity.url)
+            inserts.append(((entity.offset + entity.length) * 2, f" ({entity.url})"))
+        elif entity.type == MessageEntity.URL:
+            start = entity.offset * 2
+            urls.append(units[start : start + entity.length * 2].decode("utf-16-le"))
+    for position, addition in sorted(inserts, reverse=True):
+        units = units[:position] + addition.encode("utf-16-le") + units[position:]
+    return units.decode("utf-16-le"), urls
+
+
 def parse_post(message: Message) -> Draft:
     """Read title and body from `/post Title\\nbody` or from the message it replies to."""
     text = message.text or ""
@@ -54,7 +63,8 @@ def parse_post(message: Message) -> Draft:
     first_line, _, remainder = rest.strip().partition("\n")
     source = message.reply_to_message
     if source is not None:
-        body = (source.text or source.caption or "").strip()
+        body, urls = text_with_links(source)
+        body = body.strip()
         if not body:
             raise PostInputError("The message you replied to has no text to post.\n\n" + POST_USAGE)
         title = first_line.strip()
@@ -63,10 +73,21 @@ def parse_post(message: Message) -> Draft:
             title, body = (
                 (head, tail.strip()) if tail.strip() and len(head) <= MAX_TITLE_CHARS else (body, body)
             )
-        return Draft(_clip_title(title), body, _forward_url(source))
+        url = _forward_url(source) or next(iter(urls), None)
+        return Draft(clip_title(title), body, url)
     if not first_line.strip() or not remainder.strip():
         raise PostInputError(POST_USAGE)
-    return Draft(_clip_title(first_line), remainder.strip(), None)
+    return Draft(clip_title(first_line), remainder.strip(), None)
+
+
+def single_url(message: Message) -> str | None:
+    """The URL of `/post <url>` (or of a message that is only a URL), else None."""
+    text = message.text or ""
+    if text.startswith("/"):
+        parts = text.split(maxsplit=1)
+        text = parts[1] if len(parts) == 2 else ""
+    match = _URL_ONLY.match(text)
+    return match.group(1) if match else None
 
 
 async def _require_admin(update: Update, context: Context, services: Services, action: str) -> bool:
@@ -76,50 +97,56 @@ async def _require_admin(update: Update, context: Context, services: Services, a
     return False
 
 
+def posted_html(article: Article) -> str:
+    """The reply for a stored article: id, title and summary."""
+    return f"Posted as #{article.id}: <b>{esc(article.title)}</b>\n\n{esc(article.summary or '(no summary)')}"
+
+
+async def post_url(update: Update, context: Context, url: str) -> None:
+    """Fetch, extract, clean and publish the article at `url` (the caller checked the editor)."""
+    services = get_services(context)
+    posted_by = user_id(update) or 0
+
+    async def work() -> str:
+        return posted_html(await services.ingestor.ingest_url(url, posted_by))
+
+    await with_progress(update, context, work)
+
+
 async def post(update: Update, context: Context) -> None:
-    """Publish an article: summarize it once and store it."""
+    """Publish an article from text, a replied-to message or a link: clean, summarize once, store."""
     services = get_services(context)
     if not await _require_admin(update, context, services, "post articles"):
         return
-    assert update.effective_message is not None
+    message = update.effective_message
+    assert message is not None
+    source = message.reply_to_message
+    url = single_url(message) if source is None else single_url(source)
+    if url is not None:
+        await post_url(update, context, url)
+        return
     try:
-        draft = parse_post(update.effective_message)
-    except PostInputError as exc:
-        await reply(update, context, str(exc))
+        draft = await services.ingestor.prepare(parse_post(message))
+    except (PostInputError, IngestError) as exc:
+        await reply(update, context, str(exc) if isinstance(exc, PostInputError) else esc(str(exc)))
         return
-    limit = services.settings.max_article_chars
-    if len(draft.body) > limit:
-        await reply(
-            update,
-            context,
-            f"That article is too long ({len(draft.body):,} characters; the limit is {limit:,}).",
-        )
+    posted_by = user_id(update) or 0
+
+    async def work() -> str:
+        return posted_html(await services.ingestor.publish(draft, posted_by))
+
+    await with_progress(update, context, work)
+
+
+async def link_message(update: Update, context: Context) -> None:
+    """A private message that is only a URL: editors get it posted; others get the usual hint."""
+    services = get_services(context)
+    message = update.effective_message
+    url = single_url(message) if message is not None else None
+    if url is None or not services.is_admin(user_id(update)):
+        await common.plain_text(update, context)  # no fetch on a non-editor's behalf
         return
-    existing = await services.store.find_duplicate(draft.title, draft.body)
-    if existing is not None:
-        await reply(update, context, f"Already posted as #{existing.id}: <b>{esc(existing.title)}</b>.")
-        return
-    await context.bot.send_chat_action(chat_id(update), ChatAction.TYPING)
-    summary = await services.worker.summarize(draft.body)
-    try:
-        article = await services.store.add_article(
-            title=draft.title,
-            body=draft.body,
-            summary=summary,
-            summarizer=services.worker.name,
-            posted_by=user_id(update) or 0,
-            source_url=draft.source_url,
-            created_at=services.clock(),
-        )
-    except DuplicateArticleError as exc:
-        await reply(update, context, f"Already posted as #{exc.existing_id}.")
-        return
-    log.info("article #%s posted by %s (%d chars)", article.id, article.posted_by, len(article.body))
-    await reply(
-        update,
-        context,
-        f"Posted as #{article.id}: <b>{esc(article.title)}</b>\n\n{esc(summary or '(no summary)')}",
-    )
+    await post_url(update, context, url)
 
 
 async def delete(update: Update, context: Context) -> None:

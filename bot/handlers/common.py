@@ -22,9 +22,12 @@ SUBSCRIBER_COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("settings", "", "your subscription settings"),
 )
 ADMIN_COMMANDS: tuple[tuple[str, str, str], ...] = (
-    ("post", "Title + text", "publish an article (or reply /post to a message)"),
+    ("post", "Title + text | url", "publish an article, fetch a link, or reply /post to a message"),
     ("delete", "<id>", "remove an article"),
     ("stats", "", "subscribers, articles and digests"),
+    ("addfeed", "<url>", "follow an RSS/Atom feed"),
+    ("feeds", "", "the followed feeds and their health"),
+    ("removefeed", "<id>", "stop following a feed"),
 )
 
 
@@ -70,7 +73,7 @@ async def plain_text(update: Update, context: Context) -> None:
     """Answer non-command messages with a pointer to the commands."""
     services = get_services(context)
     if services.is_admin(user_id(update)):
-        hint = "To publish this, reply to it with /post (or /post Title)."
+        hint = "To publish this, reply to it with /post (or /post Title). To post a link, just send the link."
     else:
         hint = "I answer commands — try /latest, /search <i>words</i> or /help."
     await reply(update, context, hint)

@@ -3,12 +3,13 @@
 from bot.storage.errors import DuplicateArticleError, StorageError, SubscriberNotFoundError
 from bot.storage.hashing import content_hash
 from bot.storage.store import Store
-from bot.storage.types import Article, DigestStatus, Stats, Subscriber
+from bot.storage.types import Article, DigestStatus, Feed, Stats, Subscriber
 
 __all__ = [
     "Article",
     "DigestStatus",
     "DuplicateArticleError",
+    "Feed",
     "Stats",
     "StorageError",
     "Store",

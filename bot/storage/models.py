@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    ForeignKey,
     Integer,
     MetaData,
     String,
@@ -74,7 +75,7 @@ class ArticleRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     title: Mapped[str] = mapped_column(String(TITLE_MAX_LENGTH))
     body: Mapped[str] = mapped_column(Text)
-    source_url: Mapped[str | None] = mapped_column(String(SOURCE_URL_MAX_LENGTH))
+    source_url: Mapped[str | None] = mapped_column(String(SOURCE_URL_MAX_LENGTH), index=True)
     posted_by: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     summary: Mapped[str] = mapped_column(Text)
@@ -108,3 +109,37 @@ class DigestDeliveryRow(Base):
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     article_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+FEED_URL_MAX_LENGTH: Final = 2048
+ENTRY_KEY_LENGTH: Final = 64
+
+
+class FeedRow(Base):
+    """An RSS/Atom feed polled for new entries, with its conditional-GET validators and back-off state."""
+
+    __tablename__ = "feeds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    url: Mapped[str] = mapped_column(String(FEED_URL_MAX_LENGTH), unique=True)
+    title: Mapped[str] = mapped_column(String(TITLE_MAX_LENGTH))
+    added_by: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    etag: Mapped[str | None] = mapped_column(String(512))
+    last_modified: Mapped[str | None] = mapped_column(String(128))
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    next_poll_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class FeedEntryRow(Base):
+    """An entry already seen in a feed (sha-256 of its id/link), so it is never ingested twice."""
+
+    __tablename__ = "feed_entries"
+    __table_args__ = (UniqueConstraint("feed_id", "entry_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    feed_id: Mapped[int] = mapped_column(Integer, ForeignKey("feeds.id", ondelete="CASCADE"))
+    entry_key: Mapped[str] = mapped_column(String(ENTRY_KEY_LENGTH))
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -16,6 +16,7 @@ from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 from bot.storage import migrate as migrations
 from bot.storage.errors import DuplicateArticleError, SubscriberNotFoundError
+from bot.storage.feed_store import FeedStoreMixin
 from bot.storage.hashing import content_hash
 from bot.storage.models import (
     SOURCE_URL_MAX_LENGTH,
@@ -103,7 +104,7 @@ def _create_engine(url: str) -> AsyncEngine:
     return engine
 
 
-class Store:
+class Store(FeedStoreMixin):
     """Database access for articles, subscribers and digest deliveries."""
 
     def __init__(self, engine: AsyncEngine) -> None:

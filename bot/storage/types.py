@@ -49,3 +49,20 @@ class Stats:
     articles_last_24h: int
     digests_sent_total: int
     digests_sent_today: int
+
+
+@dataclass(frozen=True)
+class Feed:
+    """A followed RSS/Atom feed and its polling state."""
+
+    id: int
+    url: str
+    title: str
+    added_by: int
+    created_at: datetime
+    etag: str | None
+    last_modified: str | None
+    failures: int
+    last_error: str | None
+    last_polled_at: datetime | None
+    next_poll_at: datetime | None

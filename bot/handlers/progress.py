@@ -1,0 +1,69 @@
+"""Slow work with feedback: typing action, an immediate "Working…" reply, edited into the result."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Final
+
+from telegram import LinkPreviewOptions, Message, Update
+from telegram.constants import ChatAction, ParseMode
+from telegram.error import TelegramError
+
+from bot.delivery import send_html
+from bot.formatting import esc, split_message
+from bot.handlers.replies import Context, chat_id
+from bot.ingest import IngestError
+
+log = logging.getLogger(__name__)
+
+WORKING: Final = "Working…"
+_TYPING_EVERY: Final = 4.5  # Telegram shows "typing" for about 5 seconds
+
+
+async def _keep_typing(context: Context, chat: int) -> None:
+    """Send the typing action until cancelled."""
+    while True:
+        with contextlib.suppress(TelegramError):
+            await context.bot.send_chat_action(chat, ChatAction.TYPING)
+        await asyncio.sleep(_TYPING_EVERY)
+
+
+async def _show(context: Context, placeholder: Message, html_text: str) -> None:
+    """Edit the placeholder into `html_text` (sending any overflow as further messages)."""
+    first, *rest = split_message(html_text)
+    await context.bot.edit_message_text(
+        first,
+        chat_id=placeholder.chat_id,
+        message_id=placeholder.message_id,
+        parse_mode=ParseMode.HTML,
+        link_preview_options=LinkPreviewOptions(is_disabled=True),
+    )
+    if rest:
+        await send_html(context.bot, placeholder.chat_id, "\n\n".join(rest))
+
+
+async def with_progress(update: Update, context: Context, work: Callable[[], Awaitable[str]]) -> None:
+    """Reply "Working…" at once, run `work` (which returns the HTML result) and edit the reply into it.
+
+    An IngestError becomes its reason; any other error is logged and becomes a generic apology.
+    """
+    chat = chat_id(update)
+    typing = asyncio.create_task(_keep_typing(context, chat))
+    try:
+        (placeholder, *_) = await send_html(context.bot, chat, WORKING)
+        try:
+            result = await work()
+        except IngestError as exc:
+            await _show(context, placeholder, esc(str(exc)))
+        except Exception:  # a bug, not bad input: log it, and still replace "Working…" (no second reply)
+            log.exception("ingest failed in chat %s", chat)
+            await _show(context, placeholder, "Sorry, something went wrong on my side. Please try again.")
+        else:
+            await _show(context, placeholder, result)
+    finally:
+        typing.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await typing

@@ -1,0 +1,51 @@
+"""Ingest exception hierarchy: every error's message is a friendly, plain-text reply for the editor.
+
+IngestError
+├── EmptyTextError       nothing to post
+├── JunkOnlyError        nothing left once page furniture is removed
+├── TooLongError         over MAX_ARTICLE_CHARS
+├── DuplicateError       the same URL or story is already stored
+├── NotAFeedError        /addfeed target is not RSS/Atom
+└── FetchError           a link could not be fetched
+    ├── BlockedURLError  not http(s), or resolves to a private/loopback/reserved address (SSRF)
+    └── ...              timeouts, HTTP errors, size/type limits, undecodable bytes (FetchError itself)
+"""
+
+from __future__ import annotations
+
+
+class IngestError(Exception):
+    """Base class: an article could not be ingested; str(error) is the reason shown to the editor."""
+
+
+class EmptyTextError(IngestError):
+    """The text is empty or whitespace only."""
+
+
+class JunkOnlyError(IngestError):
+    """Only boilerplate (share lines, credits, pleas...) was sent."""
+
+
+class TooLongError(IngestError):
+    """The cleaned article is longer than MAX_ARTICLE_CHARS."""
+
+
+class DuplicateError(IngestError):
+    """The article is already stored (same URL or same normalized text)."""
+
+    def __init__(self, existing_id: int, title: str) -> None:
+        super().__init__(f"Already posted as #{existing_id}: {title}")
+        self.existing_id = existing_id
+        self.title = title
+
+
+class NotAFeedError(IngestError):
+    """The URL does not serve an RSS or Atom feed."""
+
+
+class FetchError(IngestError):
+    """A URL could not be fetched or its content could not be used."""
+
+
+class BlockedURLError(FetchError):
+    """The URL is not http(s) or points at a private, loopback, link-local or reserved address."""

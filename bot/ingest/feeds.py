@@ -1,0 +1,158 @@
+"""RSS/Atom: parse feeds with feedparser and poll followed ones (conditional GET, back-off per feed)."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import io
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Final
+
+import feedparser
+
+from bot.clock import Clock
+from bot.ingest.clean import clean_text, html_to_text, looks_like_html
+from bot.ingest.errors import BlockedURLError, FetchError, IngestError, NotAFeedError
+from bot.ingest.fetch import FEED_TYPES, Fetcher, normalize_url
+from bot.ingest.pipeline import Draft, Ingestor
+from bot.storage import Feed, Store
+
+log = logging.getLogger(__name__)
+
+TEASER_CHARS: Final = 600  # an entry with less cleaned text than this is a teaser: fetch the full page
+MAX_BACKOFF: Final = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    """One feed item, reduced to what ingesting needs."""
+
+    key: str
+    title: str
+    link: str | None
+    text: str
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    """A feed's title and entries, newest first as published."""
+
+    title: str
+    entries: list[FeedEntry]
+
+
+def _entry_text(entry: Any) -> str:
+    """The fullest text an entry carries (content over summary), as plain text."""
+    contents = entry.get("content") or []
+    values = [str(c.get("value", "")) for c in contents] or [str(entry.get("summary", ""))]
+    text = max(values, key=len)
+    return html_to_text(text) if looks_like_html(text) or "<" in text else text
+
+
+def parse_feed(data: str) -> ParsedFeed:
+    """Parse RSS or Atom; raise NotAFeedError for anything else. Never fetches (content is passed in)."""
+    # A stream, not a string: given a string, feedparser would fetch URLs and open file paths itself.
+    parsed = feedparser.parse(io.BytesIO(data.encode("utf-8")))
+    if not parsed.get("version"):
+        raise NotAFeedError("That address is not an RSS or Atom feed.")
+    entries = []
+    for entry in parsed.entries:
+        link = entry.get("link") or None
+        identity = entry.get("id") or link or f"{entry.get('title', '')}|{entry.get('published', '')}"
+        key = hashlib.sha256(str(identity).encode("utf-8")).hexdigest()
+        entries.append(FeedEntry(key, str(entry.get("title", "")).strip(), link, _entry_text(entry)))
+    title = str(parsed.feed.get("title", "")).strip()
+    return ParsedFeed(title, entries)
+
+
+def backoff(poll_interval: timedelta, failures: int) -> timedelta:
+    """Wait after `failures` consecutive failures: the interval doubled each time, at most a day."""
+    factor: int = 2 ** min(failures, 10)
+    return min(poll_interval * factor, MAX_BACKOFF)
+
+
+class FeedPoller:
+    """Fetches followed feeds and ingests their new entries through the one pipeline."""
+
+    def __init__(
+        self, *, store: Store, fetcher: Fetcher, ingestor: Ingestor, interval: timedelta, clock: Clock
+    ):
+        self.store, self.fetcher, self.ingestor = store, fetcher, ingestor
+        self.interval, self.clock = interval, clock
+
+    async def read(self, url: str) -> tuple[str, ParsedFeed, str | None, str | None]:
+        """Fetch and parse a feed for /addfeed: (normalized url, feed, etag, last-modified)."""
+        normalized = await self.fetcher.check_url(url)
+        page = await self.fetcher.fetch(normalized, accept=FEED_TYPES)
+        parsed = await asyncio.to_thread(parse_feed, page.text)
+        return normalized, parsed, page.etag, page.last_modified
+
+    async def poll_all(self) -> int:
+        """Poll every due feed; a failing feed backs off and never stops the others. Return articles added."""
+        added = 0
+        for feed in await self.store.due_feeds(self.clock()):
+            try:
+                added += await self.poll(feed)
+            except IngestError as exc:
+                await self._failed(feed, str(exc))
+            except Exception as exc:  # isolation boundary: one feed's bug must not stop the others
+                log.exception("feed #%s failed unexpectedly", feed.id)
+                await self._failed(feed, f"internal error: {type(exc).__name__}")
+        return added
+
+    async def _failed(self, feed: Feed, reason: str) -> None:
+        """Record a failure and back off."""
+        now = self.clock()
+        wait = backoff(self.interval, feed.failures)
+        log.warning("feed #%s (%s) failed: %s; next try in %s", feed.id, feed.url, reason, wait)
+        await self.store.record_feed_failure(feed.id, error=reason, now=now, next_poll_at=now + wait)
+
+    async def poll(self, feed: Feed) -> int:
+        """Conditional GET of one feed and ingest of its unseen entries, oldest first."""
+        page = await self.fetcher.fetch(
+            feed.url, accept=FEED_TYPES, etag=feed.etag, last_modified=feed.last_modified
+        )
+        if page.not_modified:
+            await self.store.record_feed_success(feed.id, etag=None, last_modified=None, now=self.clock())
+            return 0
+        parsed = await asyncio.to_thread(parse_feed, page.text)
+        unseen = set(await self.store.unseen_entries(feed.id, [e.key for e in parsed.entries]))
+        added = 0
+        for entry in reversed(parsed.entries):
+            if entry.key not in unseen:
+                continue
+            unseen.discard(entry.key)
+            if await self._ingest(feed, entry):
+                added += 1
+            await self.store.mark_entries_seen(feed.id, [entry.key], self.clock())
+        await self.store.record_feed_success(
+            feed.id, etag=page.etag, last_modified=page.last_modified, now=self.clock()
+        )
+        return added
+
+    async def _ingest(self, feed: Feed, entry: FeedEntry) -> bool:
+        """Ingest one entry (its full page when it only holds a teaser); False when skipped."""
+        link: str | None = None
+        if entry.link:
+            try:
+                link = normalize_url(entry.link)
+            except BlockedURLError:
+                link = None
+        draft = Draft(entry.title, entry.text, link)
+        try:
+            if link and len(await asyncio.to_thread(clean_text, entry.text)) < TEASER_CHARS:
+                try:
+                    full = await self.ingestor.fetch_draft(link)
+                    draft = Draft(entry.title or full.title, full.body, link)
+                except FetchError as exc:
+                    log.info(
+                        "feed #%s: full text of %s unavailable (%s); using the teaser", feed.id, link, exc
+                    )
+            article = await self.ingestor.ingest(draft, feed.added_by)
+        except IngestError as exc:
+            log.info("feed #%s: entry %s skipped: %s", feed.id, entry.link or entry.title, exc)
+            return False
+        log.info("feed #%s: entry stored as article #%s", feed.id, article.id)
+        return True

@@ -1,0 +1,152 @@
+"""Store methods for followed feeds, their seen entries, and URL lookups of articles (mixed into Store)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, delete, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.storage.models import ArticleRow, FeedEntryRow, FeedRow
+from bot.storage.types import Feed
+
+
+def _feed(row: FeedRow) -> Feed:
+    """Convert an ORM row to a Feed."""
+    return Feed(
+        id=row.id,
+        url=row.url,
+        title=row.title,
+        added_by=row.added_by,
+        created_at=row.created_at,
+        etag=row.etag,
+        last_modified=row.last_modified,
+        failures=row.failures,
+        last_error=row.last_error,
+        last_polled_at=row.last_polled_at,
+        next_poll_at=row.next_poll_at,
+    )
+
+
+class FeedStoreMixin:
+    """Feeds, seen entries and article-by-URL lookups; relies on Store's sessions and dialect."""
+
+    _sessions: async_sessionmaker[AsyncSession]
+
+    @property
+    def dialect(self) -> str:  # overridden by Store
+        """Return the backend name."""
+        raise NotImplementedError
+
+    def _insert(self, model: type[Any]) -> postgresql.Insert | sqlite.Insert:  # overridden by Store
+        """Return a dialect-specific INSERT."""
+        raise NotImplementedError
+
+    async def article_id_by_url(self, url: str) -> tuple[int, str] | None:
+        """Return (id, title) of the oldest article stored with this source URL, or None."""
+        stmt = (
+            select(ArticleRow.id, ArticleRow.title)
+            .where(ArticleRow.source_url == url)
+            .order_by(ArticleRow.id)
+            .limit(1)
+        )
+        async with self._sessions() as session:
+            row = (await session.execute(stmt)).first()
+            return None if row is None else (row[0], row[1])
+
+    async def add_feed(self, *, url: str, title: str, added_by: int, now: datetime) -> tuple[Feed, bool]:
+        """Store a feed; return (feed, created) where created is False if the URL was already followed."""
+        stmt = (
+            self._insert(FeedRow)
+            .values(url=url, title=title, added_by=added_by, created_at=now, failures=0, next_poll_at=None)
+            .on_conflict_do_nothing(index_elements=[FeedRow.url])
+        )
+        async with self._sessions.begin() as session:
+            created = bool(cast(CursorResult[Any], await session.execute(stmt)).rowcount)
+        async with self._sessions() as session:
+            row = await session.scalar(select(FeedRow).where(FeedRow.url == url))
+            assert row is not None
+            return _feed(row), created
+
+    async def get_feed(self, feed_id: int) -> Feed | None:
+        """Return the feed with this id, or None."""
+        async with self._sessions() as session:
+            row = await session.get(FeedRow, feed_id)
+            return None if row is None else _feed(row)
+
+    async def list_feeds(self) -> list[Feed]:
+        """Return every followed feed, oldest first."""
+        async with self._sessions() as session:
+            return [_feed(row) for row in await session.scalars(select(FeedRow).order_by(FeedRow.id))]
+
+    async def due_feeds(self, now: datetime) -> list[Feed]:
+        """Return the feeds whose back-off (if any) has expired at `now`."""
+        stmt = (
+            select(FeedRow)
+            .where(or_(FeedRow.next_poll_at.is_(None), FeedRow.next_poll_at <= now.astimezone(UTC)))
+            .order_by(FeedRow.id)
+        )
+        async with self._sessions() as session:
+            return [_feed(row) for row in await session.scalars(stmt)]
+
+    async def remove_feed(self, feed_id: int) -> bool:
+        """Stop following a feed (its seen entries go with it); True if it existed."""
+        async with self._sessions.begin() as session:
+            await session.execute(delete(FeedEntryRow).where(FeedEntryRow.feed_id == feed_id))
+            result = await session.execute(delete(FeedRow).where(FeedRow.id == feed_id))
+            return bool(cast(CursorResult[Any], result).rowcount)
+
+    async def record_feed_success(
+        self, feed_id: int, *, etag: str | None, last_modified: str | None, now: datetime
+    ) -> None:
+        """Remember the validators for the next conditional GET and clear the back-off."""
+        values: dict[str, Any] = {
+            "failures": 0,
+            "last_error": None,
+            "last_polled_at": now,
+            "next_poll_at": None,
+        }
+        if etag is not None or last_modified is not None:
+            values |= {"etag": etag, "last_modified": last_modified}
+        async with self._sessions.begin() as session:
+            await session.execute(update(FeedRow).where(FeedRow.id == feed_id).values(**values))
+
+    async def record_feed_failure(
+        self, feed_id: int, *, error: str, now: datetime, next_poll_at: datetime
+    ) -> None:
+        """Count a failed poll and postpone the next one until `next_poll_at`."""
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(FeedRow)
+                .where(FeedRow.id == feed_id)
+                .values(
+                    failures=FeedRow.failures + 1,
+                    last_error=error[:1000],
+                    last_polled_at=now,
+                    next_poll_at=next_poll_at,
+                )
+            )
+
+    async def unseen_entries(self, feed_id: int, keys: Iterable[str]) -> list[str]:
+        """Return those of `keys` (in order) not yet recorded as seen for the feed."""
+        wanted = list(dict.fromkeys(keys))
+        if not wanted:
+            return []
+        stmt = select(FeedEntryRow.entry_key).where(
+            FeedEntryRow.feed_id == feed_id, FeedEntryRow.entry_key.in_(wanted)
+        )
+        async with self._sessions() as session:
+            seen = set(await session.scalars(stmt))
+        return [key for key in wanted if key not in seen]
+
+    async def mark_entries_seen(self, feed_id: int, keys: Iterable[str], now: datetime) -> None:
+        """Record entries as seen (idempotent)."""
+        rows = [{"feed_id": feed_id, "entry_key": key, "seen_at": now} for key in dict.fromkeys(keys)]
+        if not rows:
+            return
+        stmt = self._insert(FeedEntryRow).values(rows).on_conflict_do_nothing()
+        async with self._sessions.begin() as session:
+            await session.execute(stmt)

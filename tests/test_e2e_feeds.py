@@ -1,0 +1,125 @@
+"""End to end: following RSS/Atom feeds, polled by the real JobQueue job against a local web server."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from bot.handlers.feeds import JOB_NAME
+from bot.services import Services
+from tests.conftest import BotHarness, Chat
+from tests.site import FeedItem, Site
+
+pytestmark = pytest.mark.usefixtures("app")
+
+FULL_ITEM = (
+    "The regional airport will add three new routes next summer, to Lisbon, Krakow and Split, the operator "
+    "said on Tuesday. The routes will run twice a week from May to September and are expected to carry "
+    "forty thousand passengers in their first season. The operator said demand from local travellers had "
+    "grown strongly since the terminal was refurbished, and that further routes could follow if the first "
+    "season goes well. Tickets go on sale next month through the airline partners and the airport website. "
+    "Local businesses welcomed the news, saying the routes would bring more visitors to the town centre."
+)
+
+
+@pytest.fixture
+async def site() -> AsyncIterator[Site]:
+    """The local web server (its feed starts with one old item)."""
+    async with Site() as server:
+        server.items.append(FeedItem("old-1", "Old story", server.url("/old"), "An old story. " * 50))
+        yield server
+
+
+@pytest.fixture
+async def app(harness: BotHarness) -> AsyncIterator[Any]:
+    """The bot, allowed to fetch from 127.0.0.1."""
+    async with harness.run(allow_private_urls=True, fetch_timeout_seconds=2) as application:
+        yield application
+
+
+async def poll(app: Any) -> None:
+    """Run the feed job now, as the JobQueue would at the next interval."""
+    (job,) = app.job_queue.get_jobs_by_name(JOB_NAME)
+    await job.run(app)
+
+
+async def test_feed_job_is_scheduled_every_feed_poll_minutes(app: Any) -> None:
+    (job,) = app.job_queue.get_jobs_by_name(JOB_NAME)
+    assert job.trigger.interval.total_seconds() == 15 * 60
+
+
+async def test_follow_a_feed_and_ingest_new_entries_once(
+    admin: Chat, site: Site, services: Services, app: Any
+) -> None:
+    reply = await admin.result(f"/addfeed {site.url('/rss.xml')}")
+    assert reply.startswith("Following feed #1: Coastal Times"), reply
+    assert "1 current entries are skipped" in reply
+    assert await services.store.latest_articles(5) == []
+
+    site.items[:0] = [
+        FeedItem("new-2", "Airport adds routes", site.url("/routes"), FULL_ITEM),
+        FeedItem(
+            "new-1", "Library hours", site.url("/teaser-full.html"), "Libraries stay open later. Read more…"
+        ),
+    ]
+    await poll(app)
+    articles = await services.store.latest_articles(10)
+    assert [a.title for a in articles] == ["Airport adds routes", "Library hours"]  # oldest entry first
+    teaser = articles[1]
+    assert teaser.body.startswith("All twelve county libraries will open until eight")  # the full page
+    assert teaser.source_url == site.url("/teaser-full.html")
+    assert articles[0].body == FULL_ITEM  # full text in the feed: no page fetched
+    assert site.hits("/routes") == []
+
+    # nothing new: conditional GET answered 304, nothing ingested twice
+    await poll(app)
+    assert site.hits("/rss.xml")[-1].get("If-None-Match") == '"v3"'
+    assert len(await services.store.latest_articles(10)) == 2
+    # a changed feed that still lists the seen entries: only the new one is added
+    site.items.insert(0, FeedItem("new-3", "Airport adds routes again", site.url("/routes"), FULL_ITEM))
+    await poll(app)
+    assert len(await services.store.latest_articles(10)) == 2  # same URL and story: a duplicate, skipped
+
+    listing = await admin.ask("/feeds")
+    assert "#1 Coastal Times" in listing and site.url("/rss.xml") in listing and "ok" in listing
+    assert "Stopped following feed #1" in await admin.ask("/removefeed 1")
+    assert "No feeds followed yet" in await admin.ask("/feeds")
+
+
+async def test_broken_feed_backs_off_and_does_not_stop_others(
+    admin: Chat, site: Site, services: Services, app: Any
+) -> None:
+    assert "Following feed #1" in await admin.result(f"/addfeed {site.url('/rss.xml')}")
+    assert "Following feed #2" in await admin.result(f"/addfeed {site.url('/other.xml')}")
+    site.broken.add("/rss.xml")
+    site.items.insert(0, FeedItem("n", "Airport adds routes", site.url("/routes"), FULL_ITEM))
+    await poll(app)
+    (article,) = await services.store.latest_articles(5)
+    assert article.title == "Airport adds routes"  # from the healthy feed
+    broken = await services.store.get_feed(1)
+    assert broken is not None and broken.failures == 1 and "HTTP 500" in (broken.last_error or "")
+    assert broken.next_poll_at is not None and broken.next_poll_at > services.clock()
+
+    hits = len(site.hits("/rss.xml"))
+    await poll(app)  # still backing off: not fetched again
+    assert len(site.hits("/rss.xml")) == hits
+    last = site.hits("/other.xml")[-1]  # the healthy feed: conditional GET by Last-Modified
+    assert last.get("If-Modified-Since") == "Fri, 20 Nov 2026 08:02:00 GMT"
+    assert len(await services.store.latest_articles(5)) == 1
+    assert "failing ×1" in await admin.ask("/feeds")
+
+
+async def test_addfeed_bad_input(admin: Chat, site: Site, services: Services) -> None:
+    assert "Usage: /addfeed" in await admin.ask("/addfeed")
+    assert "Usage: /addfeed" in await admin.ask("/addfeed a b")
+    assert "not an RSS or Atom feed" in await admin.result(f"/addfeed {site.url('/article.html')}")
+    assert "HTTP 404" in await admin.result(f"/addfeed {site.url('/missing')}")
+    assert "Only http:// and https://" in await admin.result("/addfeed file:///etc/passwd")
+    assert await services.store.list_feeds() == []
+    assert "Usage: /removefeed" in await admin.ask("/removefeed x")
+    assert "There is no feed #7" in await admin.ask("/removefeed 7")
+    atom = await admin.result(f"/addfeed {site.url('/atom.xml')}")
+    assert atom.startswith("Following feed #1: Atom News"), atom
+    assert "Already following that feed as #1" in await admin.result(f"/addfeed {site.url('/atom.xml')}")
