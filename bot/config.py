@@ -52,6 +52,11 @@ class Settings(BaseSettings):
     summarizer: str = "extractive"
     log_level: str = "INFO"
     max_article_chars: int = Field(default=100_000, ge=100)
+    semantic: bool = True
+    inference_threads: int = Field(default=1, ge=1, le=64)
+    search_min_similarity: float = Field(default=0.25, ge=-1.0, le=1.0)
+    topic_min_similarity: float = Field(default=0.22, ge=-1.0, le=1.0)
+    merge_min_similarity: float = Field(default=0.60, ge=-1.0, le=1.0)
 
     @field_validator("bot_token", mode="before")
     @classmethod

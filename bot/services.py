@@ -9,6 +9,7 @@ from telegram.ext import Application, CallbackContext
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.semantic import SemanticSearch
 from bot.storage import Store
 from bot.summarizing import SummaryWorker
 
@@ -17,12 +18,13 @@ _KEY = "services"
 
 @dataclass(frozen=True)
 class Services:
-    """Settings, storage, summarizer worker and clock, shared by all handlers and jobs."""
+    """Settings, storage, summarizer worker, semantic search and clock, shared by all handlers and jobs."""
 
     settings: Settings
     store: Store
     worker: SummaryWorker
     clock: Clock
+    semantic: SemanticSearch
 
     def is_admin(self, user_id: int | None) -> bool:
         """Whether `user_id` is one of the configured editors."""
