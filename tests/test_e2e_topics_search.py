@@ -55,7 +55,7 @@ async def test_follow_mute_topics_and_bad_input(user: Chat, services: Services) 
     assert "Muted “football”" in await user.ask("/mute   football ")
     listing = await user.ask("/topics")
     assert "Following: EU" in listing and "Muted: football" in listing
-    for bad in ["/follow", "/mute ...", "/follow  ?!"]:
+    for bad in ["/follow", "/mute ...", "/follow  ?!", "/follow " + "long " * 20]:
         assert "Usage: /" in await user.ask(bad)
     assert "don't follow “sport”" in await user.ask("/unfollow sport")
     assert "Removed “football”" in await user.ask("/unmute Football")
@@ -182,3 +182,21 @@ async def test_stats_sends_a_chart_with_the_numbers(
     assert photo.photo.startswith(b"\x89PNG\r\n\x1a\n") and len(photo.photo) > 10_000
     assert "Subscribers: 1 active of 1" in photo.text
     assert "Last 30 days: 1 articles; digests 0 sent, 1 failed, 0 blocked" in photo.text
+
+
+async def test_stale_buttons_get_a_friendly_answer(
+    admin: Chat, user: Chat, emulator: FakeBotAPI, services: Services
+) -> None:
+    article_id = await post(admin, *DIFFERENT_EVENTS[0])
+    (digest,) = await user.send("/digest")
+    message = {"message_id": digest.message_id, "date": 0, "chat": {"id": USER_ID, "type": "private"}}
+    forged = {"id": "forged-1", "from": {"id": USER_ID, "is_bot": False, "first_name": "T"}}
+    emulator._model.queries["forged-1"] = {"kind": "callback_query"}  # as if Telegram had sent it
+    emulator.add_update(
+        {"callback_query": {**forged, "message": message, "chat_instance": "c", "data": "zz:1"}}
+    )
+    assert "no longer supported" in (await emulator.answer_of("forged-1"))["text"]
+    assert "Deleted" in await admin.ask(f"/delete {article_id}")
+    answer = await emulator.answer_of(emulator.press(USER_ID, digest.message_id, f"f:{article_id}"))
+    assert "removed" in answer["text"] and answer["show_alert"] is True
+    assert await services.store.list_topics(USER_ID) == []

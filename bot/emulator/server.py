@@ -196,13 +196,18 @@ class FakeBotAPI:
         self._model.add_update({"inline_query": body})
         return query_id
 
-    def press(self, chat_id: int, message_id: int, data: str, *, user_id: int | None = None) -> str:
-        """Queue a callback query: the user pressed a button with this callback_data; return its id."""
+    def press(
+        self, chat_id: int, message_id: int, data: str, *, user_id: int | None = None, stale: bool = False
+    ) -> str:
+        """Queue a callback query: the user pressed a button with this callback_data; return its id.
+
+        stale=True sends data the message's keyboard no longer has (a client showing an old keyboard).
+        """
         message = self._model.stored(chat_id, message_id)
         if message is None:
             raise ValueError(f"no message {message_id} in chat {chat_id}")
         buttons = [b for row in (message.get("reply_markup") or {}).get("inline_keyboard", []) for b in row]
-        if not any(b.get("callback_data") == data for b in buttons):
+        if not stale and not any(b.get("callback_data") == data for b in buttons):
             raise ValueError(f"message {message_id} has no button with callback_data {data!r}")
         uid = user_id if user_id is not None else chat_id
         query_id = self._model.new_query_id()

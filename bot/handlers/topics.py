@@ -34,8 +34,9 @@ def _usage(command: str) -> str:
 
 
 async def _set(update: Update, context: Context, kind: str) -> None:
-    phrase = normalize_phrase(" ".join(context.args or []))
-    if not any(ch.isalnum() for ch in phrase):
+    raw = " ".join(context.args or [])
+    phrase = normalize_phrase(raw)
+    if not any(ch.isalnum() for ch in phrase) or len(" ".join(raw.split())) > MAX_TOPIC_CHARS:
         await reply(update, context, _usage(kind))
         return
     services = get_services(context)
