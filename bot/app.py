@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,7 +16,9 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
+    CallbackQueryHandler,
     CommandHandler,
+    InlineQueryHandler,
     MessageHandler,
     filters,
 )
@@ -23,15 +26,17 @@ from telegram.ext import (
 from bot import digest
 from bot.clock import Clock, utc_now
 from bot.config import Settings
-from bot.handlers import admin, common, feeds, reading, subscription
+from bot.handlers import admin, buttons, common, feeds, inline, reading, subscription, topics
 from bot.handlers.replies import Context
 from bot.ingest.feeds import FeedPoller
 from bot.ingest.fetch import Fetcher, FetchLimits
 from bot.ingest.pipeline import Ingestor
+from bot.semantic import SemanticSearch
 from bot.services import Services, attach, services_of
 from bot.storage import Store
 from bot.summarizing import SummaryWorker
-from summarizer import Summarizer
+from summarizer import Summarizer, load_summarizer
+from summarizer.embedding import Embedder, load_embedder
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +75,19 @@ async def on_error(update: object, context: Context) -> None:
             log.warning("could not report the error to chat %s", update.effective_chat.id)
 
 
+async def _worker(
+    settings: Settings, summarizer: Summarizer | None, embedder: Embedder | None
+) -> SummaryWorker:
+    """The inference worker: injected models, else loaded (in threads) as the settings say."""
+    if summarizer is None:
+        summarizer = await asyncio.to_thread(load_summarizer, settings.summarizer)
+    if embedder is None and settings.semantic:
+        embedder = await asyncio.to_thread(load_embedder)
+    return SummaryWorker(
+        summarizer, embedder if settings.semantic else None, torch_threads=settings.inference_threads
+    )
+
+
 def register_handlers(application: AnyApplication) -> None:
     """Attach every command handler, the unknown-command hint and the error handler."""
     only_messages = filters.UpdateType.MESSAGE
@@ -91,9 +109,16 @@ def register_handlers(application: AnyApplication) -> None:
         "addfeed": feeds.addfeed,
         "feeds": feeds.list_feeds,
         "removefeed": feeds.removefeed,
+        "topics": topics.topics,
+        "follow": topics.follow,
+        "mute": topics.mute,
+        "unfollow": topics.unfollow,
+        "unmute": topics.unmute,
     }
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback, filters=only_messages))
+    application.add_handler(CallbackQueryHandler(buttons.on_button))
+    application.add_handler(InlineQueryHandler(inline.on_inline_query))
     application.add_handler(MessageHandler(filters.COMMAND & only_messages, common.unknown_command))
     application.add_handler(
         MessageHandler(
@@ -115,10 +140,11 @@ def build_application(
     token: str | None = None,
     base_url: str | None = None,
     summarizer: Summarizer | None = None,
+    embedder: Embedder | None = None,
     clock: Clock = utc_now,
     http_transport: httpx.AsyncBaseTransport | None = None,
 ) -> AnyApplication:
-    """Build the bot. `summarizer`, `clock` and the fetcher's HTTP transport are injectable."""
+    """Build the bot. `summarizer`, `embedder`, `clock` and the fetcher's HTTP transport are injectable."""
     bot_token = token or settings.token()
     if not bot_token:
         raise ValueError("a bot token is required (BOT_TOKEN, or the playground's emulator token)")
@@ -126,9 +152,7 @@ def build_application(
     async def post_init(application: AnyApplication) -> None:
         store = await Store.open(settings.database_url)
         try:
-            worker = (
-                SummaryWorker(summarizer) if summarizer else await SummaryWorker.load(settings.summarizer)
-            )
+            worker = await _worker(settings, summarizer, embedder)
         except BaseException:
             await store.close()
             raise
@@ -141,8 +165,14 @@ def build_application(
             ),
             transport=http_transport,
         )
+        semantic = SemanticSearch(store, worker, min_similarity=settings.search_min_similarity)
         ingestor = Ingestor(
-            store=store, worker=worker, fetcher=fetcher, max_chars=settings.max_article_chars, clock=clock
+            store=store,
+            worker=worker,
+            fetcher=fetcher,
+            max_chars=settings.max_article_chars,
+            clock=clock,
+            on_stored=semantic.index_article,
         )
         interval = timedelta(minutes=settings.feed_poll_minutes)
         poller = FeedPoller(store=store, fetcher=fetcher, ingestor=ingestor, interval=interval, clock=clock)
@@ -154,6 +184,7 @@ def build_application(
             fetcher=fetcher,
             ingestor=ingestor,
             feeds=poller,
+            semantic=semantic,
         )
         attach(application, services)
         assert application.job_queue is not None

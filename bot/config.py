@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     fetch_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     fetch_max_redirects: int = Field(default=5, ge=0, le=20)
     feed_poll_minutes: float = Field(default=15.0, gt=0)
+    semantic: bool = True
+    inference_threads: int = Field(default=1, ge=1, le=64)
+    search_min_similarity: float = Field(default=0.25, ge=-1.0, le=1.0)
+    topic_min_similarity: float = Field(default=0.22, ge=-1.0, le=1.0)
+    merge_min_similarity: float = Field(default=0.60, ge=-1.0, le=1.0)
 
     @field_validator("bot_token", mode="before")
     @classmethod

@@ -11,7 +11,9 @@ from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, CallbackContext, Job
 
 from bot.delivery import send_html
+from bot.digest_layout import DigestMessage, build_digest
 from bot.formatting import articles_html
+from bot.semantic import from_bytes
 from bot.services import Services, get_services
 from bot.storage import Article, Subscriber
 
@@ -72,6 +74,26 @@ def digest_html(articles: list[Article], day: date) -> str:
     return articles_html(f"📰 <b>Your digest for {day:%A, %d %B %Y}</b> — {count}", articles)
 
 
+async def digest_messages(
+    services: Services, chat_id: int, articles: list[Article], day: date, layout: str
+) -> list[DigestMessage]:
+    """The chat's digest messages: its topics applied, same-event articles merged, in its layout."""
+    if not articles:
+        return []
+    topics = await services.store.list_topics(chat_id)
+    vectors = await services.semantic.vectors_of([a.id for a in articles])
+    settings = services.settings
+    return build_digest(
+        articles,
+        vectors,
+        [(t, from_bytes(t.vector) if t.vector else None) for t in topics],
+        day=day,
+        layout=layout,
+        topic_min_similarity=settings.topic_min_similarity,
+        merge_min_similarity=settings.merge_min_similarity,
+    )
+
+
 async def send_digest(application: AnyApplication, services: Services, chat_id: int) -> str:
     """Send today's digest to one chat at most once; return the delivery status."""
     sub = await services.store.get_subscriber(chat_id)
@@ -82,11 +104,12 @@ async def send_digest(application: AnyApplication, services: Services, chat_id: 
     if not await services.store.claim_digest(chat_id, day, now):
         return "duplicate"
     articles = await pending_articles(services, chat_id, now)
+    messages = await digest_messages(services, chat_id, articles, day, sub.digest_layout)
     status = "sent"
     try:
-        if articles:
-            await send_html(application.bot, chat_id, digest_html(articles, day))
-        else:
+        for message in messages:
+            await send_html(application.bot, chat_id, message.html, reply_markup=message.keyboard)
+        if not messages:
             status = "empty"
     except Forbidden:
         log.info("chat %s blocked the bot; unsubscribing it", chat_id)

@@ -12,6 +12,7 @@ from bot.config import Settings
 from bot.ingest.feeds import FeedPoller
 from bot.ingest.fetch import Fetcher
 from bot.ingest.pipeline import Ingestor
+from bot.semantic import SemanticSearch
 from bot.storage import Store
 from bot.summarizing import SummaryWorker
 
@@ -20,7 +21,7 @@ _KEY = "services"
 
 @dataclass(frozen=True)
 class Services:
-    """Settings, storage, summarizer worker, clock and the ingest pipeline, shared by handlers and jobs."""
+    """What handlers and jobs share: settings, storage, worker, clock, ingest pipeline, semantic search."""
 
     settings: Settings
     store: Store
@@ -29,6 +30,7 @@ class Services:
     fetcher: Fetcher
     ingestor: Ingestor
     feeds: FeedPoller
+    semantic: SemanticSearch
 
     def is_admin(self, user_id: int | None) -> bool:
         """Whether `user_id` is one of the configured editors."""

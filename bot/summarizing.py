@@ -1,36 +1,75 @@
-"""Runs the (blocking, CPU-bound) summarizer off the event loop, one inference at a time."""
+"""Runs the (blocking, CPU-bound) summarizer and embedder off the event loop, one inference at a time."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+import torch
 
 from summarizer import Summarizer, load_summarizer
+from summarizer.embedding import Embedder, Vectors, load_embedder
+
+T = TypeVar("T")
 
 
 class SummaryWorker:
-    """Owns a summarizer and the single worker thread every inference runs in."""
+    """Owns a summarizer, an optional embedder and the single worker thread every inference runs in."""
 
-    def __init__(self, summarizer: Summarizer) -> None:
+    def __init__(
+        self, summarizer: Summarizer, embedder: Embedder | None = None, *, torch_threads: int = 1
+    ) -> None:
         self._summarizer = summarizer
-        # One thread: torch already parallelises inside a forward pass; queueing keeps memory flat.
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="summarizer")
+        self._embedder = embedder
+        # One thread: torch parallelises inside a forward pass (torch_threads, set for this thread only;
+        # 1 by default: on a busy 2-core host, 2 intra-op threads made a query embedding 18x slower).
+        self._executor = ThreadPoolExecutor(
+            max_workers=1,
+            thread_name_prefix="summarizer",
+            initializer=torch.set_num_threads,
+            initargs=(torch_threads,),
+        )
 
     @classmethod
-    async def load(cls, name: str) -> SummaryWorker:
-        """Load the named backend in a worker thread (model loading blocks for seconds)."""
+    async def load(cls, name: str, *, embeddings: bool = True, torch_threads: int = 1) -> SummaryWorker:
+        """Load the named backend (and the embedder) in a worker thread (model loading blocks)."""
         summarizer = await asyncio.to_thread(load_summarizer, name)
-        return cls(summarizer)
+        embedder = await asyncio.to_thread(load_embedder) if embeddings else None
+        return cls(summarizer, embedder, torch_threads=torch_threads)
 
     @property
     def name(self) -> str:
         """The backend's registry name, stored with each summary."""
         return self._summarizer.name
 
+    @property
+    def summarizer(self) -> Summarizer:
+        """The summarizer backend."""
+        return self._summarizer
+
+    @property
+    def embedder(self) -> Embedder | None:
+        """The embedder, or None when semantic features are off."""
+        return self._embedder
+
     async def summarize(self, text: str) -> str:
         """Summarize `text` in the worker thread."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, self._summarizer.summarize, text)
+
+    async def embed(self, texts: Sequence[str]) -> Vectors | None:
+        """Embed `texts` in the worker thread; None when there is no embedder."""
+        if self._embedder is None:
+            return None
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self._embedder.embed, list(texts))
+
+    async def run(self, function: Callable[..., T], *args: Any) -> T:
+        """Run any blocking inference step in the worker thread (it owns the torch thread settings)."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, function, *args)
 
     def close(self) -> None:
         """Stop the worker thread once queued work is done."""

@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.emulator import FakeBotAPI, SentMessage
 from bot.services import Services, services_of
 from summarizer import Summarizer, load_summarizer
+from summarizer.embedding import Embedder, load_embedder
 
 ADMIN_ID = 111
 USER_ID = 4242
@@ -50,6 +51,12 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def extractive() -> Summarizer:
     """The real default summarizer (transformer), loaded once per test session."""
     return load_summarizer("extractive")
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    """The real MiniLM sentence embedder, loaded once per test session."""
+    return load_embedder()
 
 
 @pytest.fixture
@@ -99,22 +106,31 @@ class Chat:
 class BotHarness:
     """Starts the real Application against the emulator; several starts simulate restarts."""
 
-    def __init__(self, settings: Settings, emulator: FakeBotAPI, summarizer: Summarizer) -> None:
+    def __init__(
+        self, settings: Settings, emulator: FakeBotAPI, summarizer: Summarizer, embedder: Embedder
+    ) -> None:
         self.settings, self.emulator, self.summarizer = settings, emulator, summarizer
+        self.embedder = embedder
 
     def run(self, **overrides: Any) -> Any:
         """An async context manager running the bot (`async with harness.run() as app`)."""
         settings = self.settings.model_copy(update=overrides) if overrides else self.settings
         application = build_application(
-            settings, token=self.emulator.token, base_url=self.emulator.base_url, summarizer=self.summarizer
+            settings,
+            token=self.emulator.token,
+            base_url=self.emulator.base_url,
+            summarizer=self.summarizer,
+            embedder=self.embedder,
         )
         return running(application)
 
 
 @pytest.fixture
-def harness(settings: Settings, emulator: FakeBotAPI, extractive: Summarizer) -> BotHarness:
+def harness(
+    settings: Settings, emulator: FakeBotAPI, extractive: Summarizer, embedder: Embedder
+) -> BotHarness:
     """A way to start (and restart) the bot."""
-    return BotHarness(settings, emulator, extractive)
+    return BotHarness(settings, emulator, extractive, embedder)
 
 
 @pytest.fixture

@@ -350,7 +350,8 @@ async def test_raw_http_envelopes(emu: FakeBotAPI, http: httpx.AsyncClient) -> N
     async with httpx.AsyncClient() as client:
         response = await client.post(f"{emu.base_url}999:wrong/getMe")
     assert (response.status_code, response.json()["description"]) == (401, "Unauthorized")
-    assert (await http.post("answerCallbackQuery", data={"callback_query_id": "q1"})).json()["result"] is True
+    unknown = (await http.post("answerCallbackQuery", data={"callback_query_id": "q1"})).json()
+    assert unknown["error_code"] == 400 and "query ID is invalid" in unknown["description"]
     bad = (await http.post("sendMessage", data={"text": "no chat"})).json()
     assert bad == {"ok": False, "error_code": 400, "description": "Bad Request: chat_id is empty"}
 

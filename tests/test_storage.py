@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -26,7 +27,7 @@ from bot.storage import (
 from bot.storage import migrate as migrations
 
 T0 = datetime(2024, 11, 28, 12, 0, tzinfo=UTC)
-HEAD_REVISION = "0003"  # the newest migration
+HEAD_REVISION = "0004"  # the newest migration
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
     pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
@@ -114,7 +115,7 @@ async def test_migrations_apply_on_empty_db_and_are_idempotent(db_url: str) -> N
         assert first.dialect in ("sqlite", "postgresql")
         tables = await table_names(first)
         assert {"articles", "subscribers", "digest_deliveries", "alembic_version"} <= tables
-        assert {"feeds", "feed_entries"} <= tables
+        assert {"feeds", "feed_entries", "topics", "article_embeddings"} <= tables
         if first.dialect == "sqlite":
             assert "articles_fts" in tables
         assert await alembic_revision(first) == HEAD_REVISION
@@ -514,3 +515,76 @@ def test_content_hash_normalization() -> None:
     assert len(base) == 64
     assert content_hash("x", "🎉") != content_hash("x", "🔥")
     assert content_hash("x", "Straße") == content_hash("y", "STRASSE")
+
+
+# topics, embeddings, keyword candidates, digest layout (issue 6)
+
+
+async def test_embeddings_round_trip_and_cascade(store: Store) -> None:
+    a = await add(store, "Rail strike", "Rail workers strike today.")
+    b = await add(store, "Weather", "Rain tomorrow.")
+    await store.set_embedding(a.id, "m", b"\x00" * 8)
+    await store.set_embedding(a.id, "m", b"\x01" * 8)  # replaced, not duplicated
+    await store.set_embedding(b.id, "other-model", b"\x02" * 8)
+    assert await store.embeddings_after(0, "m") == [(a.id, b"\x01" * 8)]
+    assert await store.embeddings_after(a.id, "m") == []
+    assert await store.get_embeddings([a.id, b.id], "other-model") == {b.id: b"\x02" * 8}
+    assert await store.delete_article(a.id)
+    assert await store.get_embeddings([a.id], "m") == {}
+    with pytest.raises(IntegrityError):
+        await store.set_embedding(999, "m", b"\x00")
+
+
+async def test_keyword_candidates_match_any_word_and_get_articles_keeps_order(store: Store) -> None:
+    rail = await add(
+        store, "Rail strike", "Rail workers strike. The rail union says the rail strike will last."
+    )
+    bus = await add(store, "Bus news", "A strike of bus drivers.")
+    await add(store, "Weather", "Rain tomorrow.")
+    assert await store.keyword_article_ids("rail strike") == [rail.id, bus.id]
+    assert await store.keyword_article_ids("'\" OR *") == []
+    assert [a.id for a in await store.get_articles([bus.id, 999, rail.id])] == [bus.id, rail.id]
+
+
+async def test_topics_follow_mute_switch_and_remove(store: Store) -> None:
+    await store.set_topic(5, "follow", "EU", b"v1", now=T0)
+    await store.set_topic(5, "mute", "football", None, now=T0)
+    await store.set_topic(6, "follow", "EU", None, now=T0)
+    switched = await store.set_topic(5, "mute", "EU", b"v2", now=T0)
+    assert (switched.kind, switched.vector) == ("mute", b"v2")
+    assert [(t.kind, t.phrase) for t in await store.list_topics(5)] == [("mute", "EU"), ("mute", "football")]
+    assert not await store.remove_topic(5, "EU", "follow")
+    assert await store.remove_topic(5, "EU", "mute")
+    assert [t.phrase for t in await store.list_topics(5)] == ["football"]
+    assert [t.phrase for t in await store.list_topics(6)] == ["EU"]
+    with pytest.raises(ValueError):
+        await store.set_topic(5, "love", "x", None, now=T0)
+    with pytest.raises(ValueError):
+        await store.set_topic(5, "follow", "x" * 101, None, now=T0)
+
+
+async def test_digest_layout_defaults_to_compact(store: Store) -> None:
+    sub = await store.ensure_subscriber(7, digest_time=T0.time().replace(tzinfo=None), timezone="UTC", now=T0)
+    assert sub.digest_layout == "compact"
+    assert (await store.set_digest_layout(7, "full")).digest_layout == "full"
+    with pytest.raises(ValueError):
+        await store.set_digest_layout(7, "huge")
+
+
+async def test_daily_stats_buckets_the_last_30_days(store: Store) -> None:
+    now = datetime(2026, 11, 28, 12, tzinfo=UTC)
+    await store.ensure_subscriber(1, digest_time=time(19), timezone="UTC", now=now - timedelta(days=40))
+    await store.ensure_subscriber(2, digest_time=time(19), timezone="UTC", now=now - timedelta(days=2))
+    await add(store, "Old", "too old to count", created_at=now - timedelta(days=31))
+    await add(store, "A", "two days ago", created_at=now - timedelta(days=2))
+    await add(store, "B", "today", created_at=now)
+    outcomes = [(1, 27, "sent"), (2, 27, "blocked"), (1, 28, "failed")]
+    for chat, day, status in outcomes:
+        await store.finish_digest(chat, date(2026, 11, day), status=status, now=now)
+    await store.finish_digest(1, date(2026, 10, 29), status="sent", now=now)
+    daily = await store.daily_stats(now, days=30)
+    assert daily.days[0] == date(2026, 10, 30) and daily.days[-1] == date(2026, 11, 28)
+    assert daily.subscribers[0] == 1 and daily.subscribers[-1] == 2 and daily.subscribers[-3] == 2
+    assert sum(daily.articles) == 2 and daily.articles[-1] == 1 and daily.articles[-3] == 1
+    assert (daily.sent[-2], daily.blocked[-2], daily.failed[-1]) == (1, 1, 1)
+    assert sum(daily.sent) == 1  # 29 October is outside the window

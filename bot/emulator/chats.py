@@ -37,6 +37,10 @@ class ChatModel:
         self.blocked: set[int] = set()
         self.commands: dict[str, list[dict[str, Any]]] = {}
         self.webhook: dict[str, Any] = {"url": "", "secret_token": None, "allowed_updates": None}
+        self.inline_mode = True
+        self.queries: dict[str, dict[str, Any]] = {}  # inline and callback query id -> the query
+        self.answers: dict[str, dict[str, Any]] = {}  # query id -> parameters of its answer
+        self.next_query_id = 1
 
     def chat(self, chat_id: int) -> dict[str, Any]:
         """The Chat dict of a chat: as last seen, or derived from the sign of its id."""
@@ -128,6 +132,16 @@ class ChatModel:
             message["entities"] = entities
         self.add_update({"channel_post" if chat_type == "channel" else "message": message})
         return message
+
+    def new_query_id(self) -> str:
+        """A fresh inline or callback query id (Telegram's are opaque strings)."""
+        self.next_query_id += 1
+        return str(7_000_000_000 + self.next_query_id)
+
+    def answer(self, query_id: str, params: dict[str, Any]) -> None:
+        """Record the one answer a query may get, and wake waiters."""
+        self.answers[query_id] = params
+        self.sent_signal.notify()
 
     def set_blocked(self, chat_id: int, blocked: bool, *, notify: bool) -> None:
         """Block or unblock a chat; notify queues the my_chat_member update Telegram would send."""

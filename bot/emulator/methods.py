@@ -35,6 +35,26 @@ _CHAT_ACTIONS: Final = frozenset(
     }
 )
 _MAX_POLL_TIMEOUT: Final = 50
+_MAX_CALLBACK_DATA: Final = 64
+_MAX_INLINE_RESULTS: Final = 50
+_MAX_OFFSET_BYTES: Final = 64
+_RESULT_TYPES: Final = frozenset(
+    {
+        "article",
+        "photo",
+        "gif",
+        "mpeg4_gif",
+        "video",
+        "audio",
+        "voice",
+        "document",
+        "location",
+        "venue",
+        "contact",
+        "game",
+        "sticker",
+    }
+)
 _COMMAND_NAME: Final = re.compile(r"[a-z0-9_]{1,32}")
 
 
@@ -61,9 +81,29 @@ def _format(params: Params, key: str, entities_key: str, limit: int) -> tuple[st
     return raw, plain, entities
 
 
+def _check_keyboard(markup: Any) -> None:
+    """Reject inline keyboards Telegram would reject (callback_data 1-64 bytes, one action per button)."""
+    if not isinstance(markup, dict) or "inline_keyboard" not in markup:
+        return
+    rows = markup["inline_keyboard"]
+    if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
+        raise bad_request("can't parse inline keyboard button: InlineKeyboardButton must be an Object")
+    for row in rows:
+        for button in row:
+            if not isinstance(button, dict) or not str(button.get("text", "")):
+                raise bad_request("can't parse inline keyboard button: Text buttons are unallowed")
+            data = button.get("callback_data")
+            if data is not None and not 1 <= len(str(data).encode()) <= _MAX_CALLBACK_DATA:
+                raise bad_request("BUTTON_DATA_INVALID")
+            actions = [k for k in button if k not in ("text", "style", "icon_custom_emoji_id")]
+            if len(actions) != 1:
+                raise bad_request("can't parse inline keyboard button: exactly one of the optional fields")
+
+
 def _inline_markup(params: Params) -> dict[str, Any] | None:
     """reply_markup as Telegram echoes it in a Message (only inline keyboards are echoed)."""
     markup = params.get("reply_markup")
+    _check_keyboard(markup)
     return markup if isinstance(markup, dict) and "inline_keyboard" in markup else None
 
 
@@ -346,10 +386,64 @@ async def delete_my_commands(model: ChatModel, params: Params) -> Any:
     return True
 
 
+_QUERY_INVALID: Final = "query is too old and response timeout expired or query ID is invalid"
+
+
+def _open_query(model: ChatModel, query_id: Any, kind: str) -> str:
+    """The id of a query of this kind ("inline_query"/"callback_query") that has no answer yet."""
+    key = str(query_id or "")
+    query = model.queries.get(key)
+    if query is None or query["kind"] != kind or key in model.answers:
+        raise bad_request(_QUERY_INVALID)
+    return key
+
+
 async def answer_callback_query(model: ChatModel, params: Params) -> Any:
-    """answerCallbackQuery."""
-    if not params.get("callback_query_id"):
-        raise bad_request("query is too old and response timeout expired or query ID is invalid")
+    """answerCallbackQuery: once per query, text up to 200 characters."""
+    key = _open_query(model, params.get("callback_query_id"), "callback_query")
+    if len(str(params.get("text") or "")) > 200:
+        raise bad_request("MESSAGE_TOO_LONG")
+    model.answer(key, dict(params))
+    return True
+
+
+def _check_result(result: Any, seen: set[str]) -> None:
+    """Validate one InlineQueryResult like Telegram (type, unique id of 1-64 bytes, required fields)."""
+    if not isinstance(result, dict) or result.get("type") not in _RESULT_TYPES:
+        raise bad_request("RESULT_TYPE_INVALID")
+    result_id = str(result.get("id") or "")
+    if not 1 <= len(result_id.encode()) <= 64:
+        raise bad_request("RESULT_ID_INVALID")
+    if result_id in seen:
+        raise bad_request("RESULT_ID_DUPLICATE")
+    seen.add(result_id)
+    _check_keyboard(result.get("reply_markup"))
+    if result["type"] != "article":
+        return
+    if not str(result.get("title") or "").strip():
+        raise bad_request("RESULT_TITLE_EMPTY")
+    content = result.get("input_message_content")
+    if not isinstance(content, dict) or "message_text" not in content:
+        raise bad_request("MESSAGE_EMPTY")
+    _format(
+        {"text": content["message_text"], "parse_mode": content.get("parse_mode")}, "text", "entities", 4096
+    )
+
+
+async def answer_inline_query(model: ChatModel, params: Params) -> Any:
+    """answerInlineQuery: at most 50 valid results, next_offset up to 64 bytes, one answer per query."""
+    key = _open_query(model, params.get("inline_query_id"), "inline_query")
+    results = params.get("results")
+    if not isinstance(results, list):
+        raise bad_request("can't parse inline query results JSON object")
+    if len(results) > _MAX_INLINE_RESULTS:
+        raise bad_request("RESULTS_TOO_MUCH")
+    seen: set[str] = set()
+    for result in results:
+        _check_result(result, seen)
+    if len(str(params.get("next_offset") or "").encode()) > _MAX_OFFSET_BYTES:
+        raise bad_request("NEXT_OFFSET_INVALID")
+    model.answer(key, dict(params))
     return True
 
 
@@ -359,7 +453,7 @@ async def get_me(model: ChatModel, params: Params) -> Any:
         **model.me,
         "can_join_groups": True,
         "can_read_all_group_messages": False,
-        "supports_inline_queries": False,
+        "supports_inline_queries": model.inline_mode,
         "can_connect_to_business": False,
         "has_main_web_app": False,
     }
@@ -390,5 +484,6 @@ METHODS: Final[Mapping[str, Method]] = MappingProxyType(
         "getMyCommands": get_my_commands,
         "deleteMyCommands": delete_my_commands,
         "answerCallbackQuery": answer_callback_query,
+        "answerInlineQuery": answer_inline_query,
     }
 )

@@ -75,13 +75,19 @@ class FakeBotAPI:
     """A fake Bot API on 127.0.0.1: PTB talks to base_url; tests play the user and inject faults."""
 
     def __init__(
-        self, *, token: str = "123456:TEST-token", bot_username: str = "newsbot", bot_id: int = 100000
+        self,
+        *,
+        token: str = "123456:TEST-token",
+        bot_username: str = "newsbot",
+        bot_id: int = 100000,
+        inline_mode: bool = True,
     ) -> None:
         self.token = token
         self.bot_username = bot_username
         self.bot_id = bot_id
         me = {"id": bot_id, "is_bot": True, "first_name": bot_username, "username": bot_username}
         self._model = ChatModel(me)
+        self._model.inline_mode = inline_mode
         self._methods = {name.lower(): name for name in METHODS}
         self._runner: web.AppRunner | None = None
         self._address = ("127.0.0.1", 0)
@@ -176,6 +182,51 @@ class FakeBotAPI:
         sender = {"id": uid, "is_bot": False, "first_name": first_name}
         extra = {"forward_origin": self._origin(channel_title, sender_name)}
         return self._model.user_message(chat_id, text, sender, "private", entities, extra)
+
+    def inline_query(self, user_id: int, query: str, *, offset: str = "", first_name: str = "Test") -> str:
+        """Queue an inline query (`@bot query` typed by user_id); return its id for inline_answer()."""
+        if not self._model.inline_mode:
+            raise RuntimeError("inline mode is off for this bot (@BotFather /setinline)")
+        if len(query) > 256:
+            raise ValueError("Telegram sends inline queries of at most 256 characters")
+        query_id = self._model.new_query_id()
+        sender = {"id": user_id, "is_bot": False, "first_name": first_name}
+        body = {"id": query_id, "from": sender, "query": query, "offset": offset, "chat_type": "sender"}
+        self._model.queries[query_id] = {"kind": "inline_query", **body}
+        self._model.add_update({"inline_query": body})
+        return query_id
+
+    def press(
+        self, chat_id: int, message_id: int, data: str, *, user_id: int | None = None, stale: bool = False
+    ) -> str:
+        """Queue a callback query: the user pressed a button with this callback_data; return its id.
+
+        stale=True sends data the message's keyboard no longer has (a client showing an old keyboard).
+        """
+        message = self._model.stored(chat_id, message_id)
+        if message is None:
+            raise ValueError(f"no message {message_id} in chat {chat_id}")
+        buttons = [b for row in (message.get("reply_markup") or {}).get("inline_keyboard", []) for b in row]
+        if not stale and not any(b.get("callback_data") == data for b in buttons):
+            raise ValueError(f"message {message_id} has no button with callback_data {data!r}")
+        uid = user_id if user_id is not None else chat_id
+        query_id = self._model.new_query_id()
+        body = {
+            "id": query_id,
+            "from": {"id": uid, "is_bot": False, "first_name": "Test"},
+            "message": message,
+            "chat_instance": f"ci{chat_id}",
+            "data": data,
+        }
+        self._model.queries[query_id] = {"kind": "callback_query", **body}
+        self._model.add_update({"callback_query": body})
+        return query_id
+
+    async def answer_of(self, query_id: str, timeout: float = 10.0) -> dict[str, Any]:
+        """Wait for the bot's answerInlineQuery / answerCallbackQuery to a query; return its parameters."""
+        if not await self._model.sent_signal.wait_until(lambda: query_id in self._model.answers, timeout):
+            raise TimeoutError(f"query {query_id} got no answer within {timeout}s")
+        return dict(self._model.answers[query_id])
 
     def add_update(self, update: dict[str, Any]) -> int:
         """Queue a raw update dict (its update_id is assigned here); return the update_id."""

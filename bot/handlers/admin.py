@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 
-from telegram import Message, MessageEntity, MessageOriginChannel, Update
+from telegram import InputFile, Message, MessageEntity, MessageOriginChannel, Update
+from telegram.constants import ChatAction, ParseMode
 
+from bot.charts import stats_png
 from bot.formatting import esc
 from bot.handlers import common
 from bot.handlers.progress import with_progress
-from bot.handlers.replies import Context, reply, user_id
+from bot.handlers.replies import Context, chat_id, reply, user_id
 from bot.ingest import IngestError
 from bot.ingest.pipeline import MAX_TITLE_CHARS, Draft, clip_title
 from bot.services import Services, get_services
@@ -18,6 +21,7 @@ from bot.storage import Article
 
 log = logging.getLogger(__name__)
 
+STATS_DAYS = 30
 POST_USAGE = (
     "Usage: <code>/post Title</code> followed by the article text on the next lines,\n"
     "<code>/post https://…</code> to fetch an article from the web,\n"
@@ -160,6 +164,7 @@ async def delete(update: Update, context: Context) -> None:
         await reply(update, context, "Usage: /delete &lt;id&gt;, e.g. /delete 12.")
         return
     if await services.store.delete_article(int(raw)):
+        services.semantic.forget(int(raw))
         await reply(update, context, f"Deleted article #{raw}.")
     else:
         await reply(update, context, f"There is no article #{raw}.")
@@ -170,14 +175,21 @@ async def stats(update: Update, context: Context) -> None:
     services = get_services(context)
     if not await _require_admin(update, context, services, "see statistics"):
         return
-    s = await services.store.stats(services.clock())
-    await reply(
-        update,
-        context,
+    now = services.clock()
+    s = await services.store.stats(now)
+    daily = await services.store.daily_stats(now, days=STATS_DAYS)
+    text = (
         "<b>Statistics</b>\n"
         f"Subscribers: {s.subscribers_active} active of {s.subscribers_total}"
         f" ({s.subscribers_blocked} blocked)\n"
         f"Articles: {s.articles_total} ({s.articles_last_24h} in the last 24 h)\n"
         f"Digests sent: {s.digests_sent_today} today, {s.digests_sent_total} in all\n"
-        f"Summarizer: {esc(services.worker.name)}",
+        f"Last {STATS_DAYS} days: {sum(daily.articles)} articles; digests {sum(daily.sent)} sent, "
+        f"{sum(daily.failed)} failed, {sum(daily.blocked)} blocked\n"
+        f"Summarizer: {esc(services.worker.name)}"
+    )
+    await context.bot.send_chat_action(chat_id(update), ChatAction.UPLOAD_PHOTO)
+    png = await asyncio.to_thread(stats_png, daily)  # matplotlib blocks for a fraction of a second
+    await context.bot.send_photo(
+        chat_id(update), InputFile(png, filename="stats.png"), caption=text, parse_mode=ParseMode.HTML
     )

@@ -15,11 +15,16 @@ SUBSCRIBER_COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("unsubscribe", "", "stop the evening digest"),
     ("latest", "[n]", "the n newest articles (default 5)"),
     ("summary", "<id>", "one article's summary"),
-    ("search", "<words>", "find stored articles"),
+    ("search", "<words>", "find stored articles, by meaning and words"),
+    ("topics", "", "your followed and muted topics"),
+    ("follow", "<words>", "put stories on a topic first in your digest"),
+    ("mute", "<words>", "leave stories on a topic out of your digest"),
+    ("unfollow", "<words>", "stop following a topic"),
+    ("unmute", "<words>", "stop muting a topic"),
     ("digest", "", "your digest, right now"),
     ("settime", "HH:MM", "when your digest arrives"),
     ("timezone", "Area/City", "your time zone, e.g. Europe/Berlin"),
-    ("settings", "", "your subscription settings"),
+    ("settings", "", "your settings; /settings layout compact|full"),
 )
 ADMIN_COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("post", "Title + text | url", "publish an article, fetch a link, or reply /post to a message"),

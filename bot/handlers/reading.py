@@ -52,7 +52,7 @@ async def summary(update: Update, context: Context) -> None:
 
 
 async def search(update: Update, context: Context) -> None:
-    """Find stored articles matching the words, most relevant first."""
+    """Find stored articles by meaning and by words, most relevant first."""
     query = " ".join(context.args or []).strip()
     if not query:
         await reply(
@@ -60,7 +60,7 @@ async def search(update: Update, context: Context) -> None:
         )
         return
     query = query[:MAX_QUERY_CHARS]
-    results = await get_services(context).store.search_articles(query, limit=SEARCH_LIMIT)
+    results = await get_services(context).semantic.search(query, limit=SEARCH_LIMIT)
     if not results:
         await reply(update, context, f"Nothing found for “{esc(query)}”. Try fewer or other words.")
         return
@@ -75,10 +75,12 @@ async def digest_command(update: Update, context: Context) -> None:
     zone = ZoneInfo(sub.timezone if sub else services.settings.timezone)
     now = services.clock()
     articles = await digest.pending_articles(services, chat, now)
-    if not articles:
+    layout = sub.digest_layout if sub else "compact"
+    messages = await digest.digest_messages(services, chat, articles, now.astimezone(zone).date(), layout)
+    if not messages:
         await reply(update, context, "Nothing new since your last digest. /latest shows the newest stories.")
         return
-    text = digest.digest_html(articles, now.astimezone(zone).date())
-    if sub is None or not sub.subscribed:
-        text += "\n\nWant this every evening? Send /subscribe."
-    await reply(update, context, text)
+    hint = "" if sub is not None and sub.subscribed else "\n\nWant this every evening? Send /subscribe."
+    for index, message in enumerate(messages):
+        text = message.html + (hint if index == len(messages) - 1 else "")
+        await reply(update, context, text, reply_markup=message.keyboard)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackContext
 
 from bot.delivery import send_html
@@ -12,11 +12,13 @@ from bot.delivery import send_html
 Context = CallbackContext[Any, Any, Any, Any]
 
 
-async def reply(update: Update, context: Context, html_text: str) -> None:
+async def reply(
+    update: Update, context: Context, html_text: str, *, reply_markup: InlineKeyboardMarkup | None = None
+) -> None:
     """Answer in the chat the update came from."""
     chat = update.effective_chat
     if chat is not None:
-        await send_html(context.bot, chat.id, html_text)
+        await send_html(context.bot, chat.id, html_text, reply_markup=reply_markup)
 
 
 def user_id(update: Update) -> int | None:

@@ -102,10 +102,24 @@ def _hint(sub: Subscriber, context: Context) -> str:
     return "\nYou are not subscribed yet — send /subscribe to receive it."
 
 
+LAYOUT_USAGE = (
+    "Usage: <code>/settings layout compact</code> (numbered headlines, a button per summary) "
+    "or <code>/settings layout full</code> (every summary written out)."
+)
+
+
 async def settings(update: Update, context: Context) -> None:
-    """Show this chat's subscription settings."""
+    """Show this chat's subscription settings; `/settings layout compact|full` picks the digest layout."""
     services = get_services(context)
+    args = [a.casefold() for a in context.args or []]
+    if args and (len(args) != 2 or args[0] != "layout" or args[1] not in ("compact", "full")):
+        await reply(update, context, LAYOUT_USAGE)
+        return
     sub = await _subscriber(services, chat_id(update))
+    if args:
+        sub = await services.store.set_digest_layout(sub.chat_id, args[1])
+        await reply(update, context, f"Your digest layout is now <b>{sub.digest_layout}</b>.")
+        return
     status = "subscribed" if sub.subscribed else "not subscribed (/subscribe)"
     next_run = digest.next_run(context.application, sub.chat_id)
     lines = [
@@ -113,6 +127,7 @@ async def settings(update: Update, context: Context) -> None:
         f"Digest: {status}",
         f"Time: {sub.digest_time:%H:%M} — /settime HH:MM",
         f"Time zone: {esc(sub.timezone)} — /timezone Area/City",
+        f"Layout: {sub.digest_layout} — /settings layout compact|full",
     ]
     if next_run is not None:
         lines.append(f"Next digest: {next_run:%Y-%m-%d %H:%M %Z}")

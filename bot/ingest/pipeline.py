@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import unicodedata
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Final
 
@@ -50,10 +51,18 @@ class Ingestor:
     """Turns drafts and links into stored, summarized articles, refusing junk and duplicates."""
 
     def __init__(
-        self, *, store: Store, worker: SummaryWorker, fetcher: Fetcher, max_chars: int, clock: Clock
+        self,
+        *,
+        store: Store,
+        worker: SummaryWorker,
+        fetcher: Fetcher,
+        max_chars: int,
+        clock: Clock,
+        on_stored: Callable[[Article], Awaitable[None]] | None = None,
     ) -> None:
         self.store, self.worker, self.fetcher = store, worker, fetcher
         self.max_chars, self.clock = max_chars, clock
+        self._on_stored = on_stored  # e.g. compute and store the article's embedding, once
 
     async def prepare(self, draft: Draft) -> Draft:
         """Clean and validate a draft and make sure it is new; raise an IngestError otherwise."""
@@ -100,6 +109,8 @@ class Ingestor:
             existing = await self.store.get_article(exc.existing_id)
             raise DuplicateError(exc.existing_id, existing.title if existing else "") from None
         log.info("article #%s stored (by %s, %d chars)", article.id, posted_by, len(article.body))
+        if self._on_stored is not None:
+            await self._on_stored(article)
         return article
 
     async def ingest(self, draft: Draft, posted_by: int) -> Article:

@@ -12,6 +12,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -28,6 +29,8 @@ SOURCE_URL_MAX_LENGTH: Final = 2048
 SUMMARIZER_MAX_LENGTH: Final = 64
 TIMEZONE_MAX_LENGTH: Final = 64
 STATUS_MAX_LENGTH: Final = 16
+TOPIC_MAX_LENGTH: Final = 100
+LAYOUT_MAX_LENGTH: Final = 16
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -94,6 +97,9 @@ class SubscriberRow(Base):
     timezone: Mapped[str] = mapped_column(String(TIMEZONE_MAX_LENGTH))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     blocked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    digest_layout: Mapped[str] = mapped_column(
+        String(LAYOUT_MAX_LENGTH), default="compact", server_default="compact"
+    )
 
 
 class DigestDeliveryRow(Base):
@@ -143,3 +149,29 @@ class FeedEntryRow(Base):
     feed_id: Mapped[int] = mapped_column(Integer, ForeignKey("feeds.id", ondelete="CASCADE"))
     entry_key: Mapped[str] = mapped_column(String(ENTRY_KEY_LENGTH))
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ArticleEmbeddingRow(Base):
+    """An article's sentence embedding (float32 bytes), computed once when it is stored."""
+
+    __tablename__ = "article_embeddings"
+
+    article_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    model: Mapped[str] = mapped_column(String(SUMMARIZER_MAX_LENGTH))
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class TopicRow(Base):
+    """A subscriber's followed or muted topic: a phrase and (when available) its embedding."""
+
+    __tablename__ = "topics"
+    __table_args__ = (UniqueConstraint("chat_id", "phrase"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(8))
+    phrase: Mapped[str] = mapped_column(String(TOPIC_MAX_LENGTH))
+    vector: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

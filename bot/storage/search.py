@@ -41,14 +41,42 @@ def query_words(text: str) -> list[str]:
     return words
 
 
-def fts5_match_expression(words: list[str]) -> str:
-    """Return an FTS5 MATCH string: every word quoted as a prefix phrase, all ANDed together."""
-    return " AND ".join(f'"{word}"*' for word in words)
+def fts5_match_expression(words: list[str], any_word: bool = False) -> str:
+    """Return an FTS5 MATCH string: every word quoted as a prefix phrase, ANDed (or ORed) together."""
+    return (" OR " if any_word else " AND ").join(f'"{word}"*' for word in words)
 
 
-def tsquery_expression(words: list[str]) -> str:
-    """Return a to_tsquery() string requiring every word, each as a prefix."""
-    return " & ".join(f"{word}:*" for word in words)
+def tsquery_expression(words: list[str], any_word: bool = False) -> str:
+    """Return a to_tsquery() string requiring every word (or any word), each as a prefix."""
+    return (" | " if any_word else " & ").join(f"{word}:*" for word in words)
+
+
+def sqlite_keyword_ids(words: list[str], limit: int) -> Select[Any]:
+    """Ids of articles matching any word, best bm25 first (candidates for hybrid search)."""
+    fts = table(FTS_TABLE, column("rowid", Integer))
+    fts_ref: ColumnClause[Any] = literal_column(FTS_TABLE)
+    rank: ColumnElement[float] = func.bm25(fts_ref, 10.0, 1.0, 2.0, type_=Float)
+    return (
+        select(fts.c.rowid)
+        .where(fts_ref.op("MATCH")(fts5_match_expression(words, any_word=True)))
+        .order_by(rank.asc(), fts.c.rowid.desc())
+        .limit(limit)
+    )
+
+
+def postgresql_keyword_ids(words: list[str], limit: int) -> Select[Any]:
+    """Ids of articles matching any word, best ts_rank first (candidates for hybrid search)."""
+    vector: ColumnClause[Any] = literal_column("articles.search_vector")
+    tsquery = func.to_tsquery(
+        literal_column(f"'{TS_CONFIG}'::regconfig"), tsquery_expression(words, any_word=True)
+    )
+    rank: ColumnElement[float] = func.ts_rank(vector, tsquery, type_=Float)
+    return (
+        select(ArticleRow.id)
+        .where(vector.op("@@")(tsquery))
+        .order_by(rank.desc(), ArticleRow.id.desc())
+        .limit(limit)
+    )
 
 
 def sqlite_search(words: list[str], limit: int) -> Select[Any]:

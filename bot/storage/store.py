@@ -21,12 +21,30 @@ from bot.storage.hashing import content_hash
 from bot.storage.models import (
     SOURCE_URL_MAX_LENGTH,
     TITLE_MAX_LENGTH,
+    TOPIC_MAX_LENGTH,
+    ArticleEmbeddingRow,
     ArticleRow,
     DigestDeliveryRow,
     SubscriberRow,
+    TopicRow,
 )
-from bot.storage.search import postgresql_search, query_words, sqlite_search
-from bot.storage.types import FINAL_DIGEST_STATUSES, Article, Stats, Subscriber
+from bot.storage.search import (
+    postgresql_keyword_ids,
+    postgresql_search,
+    query_words,
+    sqlite_keyword_ids,
+    sqlite_search,
+)
+from bot.storage.types import (
+    DIGEST_LAYOUTS,
+    FINAL_DIGEST_STATUSES,
+    TOPIC_KINDS,
+    Article,
+    DailyStats,
+    Stats,
+    Subscriber,
+    Topic,
+)
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -69,6 +87,19 @@ def _subscriber(row: SubscriberRow) -> Subscriber:
         timezone=row.timezone,
         created_at=row.created_at,
         blocked=row.blocked,
+        digest_layout=row.digest_layout,
+    )
+
+
+def _topic(row: TopicRow) -> Topic:
+    """Convert an ORM row to a Topic."""
+    return Topic(
+        id=row.id,
+        chat_id=row.chat_id,
+        kind=row.kind,
+        phrase=row.phrase,
+        vector=row.vector,
+        created_at=row.created_at,
     )
 
 
@@ -245,6 +276,62 @@ class Store(FeedStoreMixin):
             return await self._articles(postgresql_search(words, limit))
         return await self._articles(sqlite_search(words, limit))
 
+    async def keyword_article_ids(self, query: str, limit: int = 50) -> list[int]:
+        """Ids of articles matching any word of query (as a prefix), most relevant first."""
+        words = query_words(query)
+        if not words or limit <= 0:
+            return []
+        stmt = (
+            postgresql_keyword_ids(words, limit)
+            if self.dialect == "postgresql"
+            else sqlite_keyword_ids(words, limit)
+        )
+        async with self._sessions() as session:
+            return [int(i) for i in await session.scalars(stmt)]
+
+    async def get_articles(self, article_ids: list[int]) -> list[Article]:
+        """Return the articles with these ids, in the order given (missing ids are skipped)."""
+        if not article_ids:
+            return []
+        found = {
+            a.id: a for a in await self._articles(select(ArticleRow).where(ArticleRow.id.in_(article_ids)))
+        }
+        return [found[i] for i in article_ids if i in found]
+
+    async def set_embedding(self, article_id: int, model: str, vector: bytes) -> None:
+        """Store (or replace) an article's embedding."""
+        values = {"article_id": article_id, "model": model, "vector": vector}
+        stmt = (
+            self._insert(ArticleEmbeddingRow)
+            .values(values)
+            .on_conflict_do_update(index_elements=[ArticleEmbeddingRow.article_id], set_=values)
+        )
+        async with self._sessions.begin() as session:
+            await session.execute(stmt)
+
+    async def embeddings_after(
+        self, article_id: int, model: str, limit: int = 5000
+    ) -> list[tuple[int, bytes]]:
+        """(article id, vector bytes) of this model's embeddings with id > article_id, by id."""
+        emb = ArticleEmbeddingRow
+        stmt = (
+            select(emb.article_id, emb.vector)
+            .where(emb.article_id > article_id, emb.model == model)
+            .order_by(emb.article_id)
+            .limit(limit)
+        )
+        async with self._sessions() as session:
+            return [(int(r[0]), bytes(r[1])) for r in await session.execute(stmt)]
+
+    async def get_embeddings(self, article_ids: list[int], model: str) -> dict[int, bytes]:
+        """Vector bytes of these articles' embeddings (articles without one are absent)."""
+        if not article_ids:
+            return {}
+        emb = ArticleEmbeddingRow
+        stmt = select(emb.article_id, emb.vector).where(emb.article_id.in_(article_ids), emb.model == model)
+        async with self._sessions() as session:
+            return {int(r[0]): bytes(r[1]) for r in await session.execute(stmt)}
+
     async def _articles(self, stmt: Any) -> list[Article]:
         """Run a SELECT of ArticleRow and convert the rows."""
         async with self._sessions() as session:
@@ -307,6 +394,51 @@ class Store(FeedStoreMixin):
     async def set_timezone(self, chat_id: int, timezone: str) -> Subscriber:
         """Set the chat's IANA timezone name (validation is the caller's job)."""
         return await self._update_subscriber(chat_id, timezone=timezone)
+
+    async def set_digest_layout(self, chat_id: int, layout: str) -> Subscriber:
+        """Set the chat's digest layout: "compact" (headlines with buttons) or "full"."""
+        if layout not in DIGEST_LAYOUTS:
+            raise ValueError(f"layout must be one of {sorted(DIGEST_LAYOUTS)}, got {layout!r}")
+        return await self._update_subscriber(chat_id, digest_layout=layout)
+
+    # topics
+
+    async def set_topic(
+        self, chat_id: int, kind: str, phrase: str, vector: bytes | None, *, now: datetime
+    ) -> Topic:
+        """Follow or mute phrase for the chat (replacing an earlier follow/mute of the same phrase)."""
+        if kind not in TOPIC_KINDS:
+            raise ValueError(f"kind must be one of {sorted(TOPIC_KINDS)}, got {kind!r}")
+        if not phrase or len(phrase) > TOPIC_MAX_LENGTH:
+            raise ValueError(f"phrase must be 1 to {TOPIC_MAX_LENGTH} characters")
+        values = {"kind": kind, "vector": vector, "created_at": _require_aware(now, "now")}
+        stmt = (
+            self._insert(TopicRow)
+            .values(chat_id=chat_id, phrase=phrase, **values)
+            .on_conflict_do_update(index_elements=[TopicRow.chat_id, TopicRow.phrase], set_=values)
+        )
+        async with self._sessions.begin() as session:
+            await session.execute(stmt)
+            row = await session.scalar(
+                select(TopicRow).where(TopicRow.chat_id == chat_id, TopicRow.phrase == phrase)
+            )
+            assert row is not None
+            return _topic(row)
+
+    async def remove_topic(self, chat_id: int, phrase: str, kind: str | None = None) -> bool:
+        """Forget one of the chat's topics (of this kind, if given); True if it existed."""
+        stmt = delete(TopicRow).where(TopicRow.chat_id == chat_id, TopicRow.phrase == phrase)
+        if kind is not None:
+            stmt = stmt.where(TopicRow.kind == kind)
+        async with self._sessions.begin() as session:
+            result = await session.execute(stmt)
+            return bool(cast(CursorResult[Any], result).rowcount)
+
+    async def list_topics(self, chat_id: int) -> list[Topic]:
+        """The chat's topics, oldest first."""
+        stmt = select(TopicRow).where(TopicRow.chat_id == chat_id).order_by(TopicRow.id)
+        async with self._sessions() as session:
+            return [_topic(row) for row in await session.scalars(stmt)]
 
     async def mark_blocked(self, chat_id: int) -> None:
         """Record that the bot was blocked in this chat: unsubscribe it; no-op for unknown chats."""
@@ -417,6 +549,49 @@ class Store(FeedStoreMixin):
             articles_last_24h=arts[1],
             digests_sent_total=digests[0],
             digests_sent_today=digests[1],
+        )
+
+    async def daily_stats(self, now: datetime, days: int = 30) -> DailyStats:
+        """Per UTC day over the last `days` days: subscribers (cumulative), articles, digest outcomes."""
+        today = _require_aware(now, "now").astimezone(UTC).date()
+        first = today - timedelta(days=days - 1)
+        start = datetime.combine(first, time(), tzinfo=UTC)
+        day_list = [first + timedelta(days=i) for i in range(days)]
+        index = {day: i for i, day in enumerate(day_list)}
+        sub, art, dd = SubscriberRow, ArticleRow, DigestDeliveryRow
+        async with self._sessions() as session:
+            before = await session.scalar(select(func.count()).select_from(sub).where(sub.created_at < start))
+            joined = list(await session.scalars(select(sub.created_at).where(sub.created_at >= start)))
+            posted = list(await session.scalars(select(art.created_at).where(art.created_at >= start)))
+            outcomes = (
+                await session.execute(
+                    select(dd.digest_date, dd.status, func.count())
+                    .where(dd.digest_date >= first)
+                    .group_by(dd.digest_date, dd.status)
+                )
+            ).all()
+        new_subs, articles = [0] * days, [0] * days
+        for moment in joined:
+            if (i := index.get(moment.astimezone(UTC).date())) is not None:
+                new_subs[i] += 1
+        for moment in posted:
+            if (i := index.get(moment.astimezone(UTC).date())) is not None:
+                articles[i] += 1
+        by_status: dict[str, list[int]] = {k: [0] * days for k in ("sent", "failed", "blocked")}
+        for digest_day, status, count in outcomes:
+            if status in by_status and (i := index.get(digest_day)) is not None:
+                by_status[status][i] += int(count)
+        cumulative, total = [], int(before or 0)
+        for count in new_subs:
+            total += count
+            cumulative.append(total)
+        return DailyStats(
+            days=day_list,
+            subscribers=cumulative,
+            articles=articles,
+            sent=by_status["sent"],
+            failed=by_status["failed"],
+            blocked=by_status["blocked"],
         )
 
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Final, Literal
 
+TopicKind = Literal["follow", "mute"]
+TOPIC_KINDS: Final[frozenset[str]] = frozenset({"follow", "mute"})
+DIGEST_LAYOUTS: Final[frozenset[str]] = frozenset({"compact", "full"})
 DigestStatus = Literal["pending", "sent", "failed", "empty", "blocked"]
 DIGEST_STATUSES: Final[frozenset[str]] = frozenset({"pending", "sent", "failed", "empty", "blocked"})
 FINAL_DIGEST_STATUSES: Final[frozenset[str]] = frozenset({"sent", "failed", "empty", "blocked"})
@@ -36,6 +39,7 @@ class Subscriber:
     timezone: str
     created_at: datetime
     blocked: bool
+    digest_layout: str = "compact"
 
 
 @dataclass(frozen=True)
@@ -66,3 +70,27 @@ class Feed:
     last_error: str | None
     last_polled_at: datetime | None
     next_poll_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A phrase a subscriber follows or mutes; vector is its float32 embedding bytes, if computed."""
+
+    id: int
+    chat_id: int
+    kind: str
+    phrase: str
+    vector: bytes | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class DailyStats:
+    """Per-day counts for the /stats chart: one entry per UTC day, oldest first."""
+
+    days: list[date]
+    subscribers: list[int]
+    articles: list[int]
+    sent: list[int]
+    failed: list[int]
+    blocked: list[int]

@@ -1,0 +1,209 @@
+"""Digest content as pure functions: topics, merged stories, compact or full layout, clean splits."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from datetime import date
+from typing import Final
+
+import numpy as np
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.formatting import MESSAGE_LIMIT, esc, split_message, visible_len
+from bot.storage import Article
+from bot.storage.types import Topic
+from bot.topics import Vector, judge
+
+COMPACT_ITEMS_PER_MESSAGE: Final = 8
+# Room left in each compact message so that expanding one or two summaries still fits in 4096.
+COMPACT_CHARS_PER_MESSAGE: Final = 2500
+EXPAND_PREFIX: Final = "x"
+FOLLOW_PREFIX: Final = "f"
+MUTE_PREFIX: Final = "m"
+LAYOUTS: Final = ("compact", "full")
+
+
+@dataclass(frozen=True)
+class Story:
+    """One event: the article with the best summary, the others about it, and whether it is followed."""
+
+    lead: Article
+    also: tuple[Article, ...]
+    follow_score: float = 0.0
+
+
+@dataclass(frozen=True)
+class DigestMessage:
+    """One message of a digest: Telegram HTML and its inline keyboard (None for none)."""
+
+    html: str
+    keyboard: InlineKeyboardMarkup | None
+
+
+def merge_stories(articles: list[Article], vectors: dict[int, Vector], min_similarity: float) -> list[Story]:
+    """Group articles whose embeddings are >= min_similarity apart (single link), in first-seen order."""
+    parent = list(range(len(articles)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, a in enumerate(articles):
+        for j in range(i + 1, len(articles)):
+            va, vb = vectors.get(a.id), vectors.get(articles[j].id)
+            if va is not None and vb is not None and float(va @ vb) >= min_similarity:
+                parent[root(j)] = root(i)
+    groups: dict[int, list[Article]] = {}
+    for i, article in enumerate(articles):
+        groups.setdefault(root(i), []).append(article)
+    return [_story(members, vectors) for members in groups.values()]
+
+
+def _story(members: list[Article], vectors: dict[int, Vector]) -> Story:
+    """Pick the lead: the most central member (highest mean similarity), then the longest summary."""
+    if len(members) == 1:
+        return Story(members[0], ())
+
+    def centrality(article: Article) -> float:
+        own = vectors[article.id]
+        return float(np.mean([own @ vectors[other.id] for other in members if other is not article]))
+
+    lead = max(members, key=lambda a: (round(centrality(a), 3), len(a.summary)))
+    return Story(lead, tuple(a for a in members if a is not lead))
+
+
+def arrange(
+    articles: list[Article],
+    vectors: dict[int, Vector],
+    topics: list[tuple[Topic, Vector | None]],
+    *,
+    topic_min_similarity: float,
+    merge_min_similarity: float,
+) -> list[Story]:
+    """Drop muted articles, merge the rest into stories, put followed stories first (best match first)."""
+    kept: list[Article] = []
+    scores: dict[int, float] = {}
+    for article in articles:
+        verdict = judge(article, vectors.get(article.id), topics, topic_min_similarity)
+        if not verdict.muted:
+            kept.append(article)
+            scores[article.id] = verdict.follow_score
+    stories = [
+        Story(s.lead, s.also, max(scores[a.id] for a in (s.lead, *s.also)))
+        for s in merge_stories(kept, vectors, merge_min_similarity)
+    ]
+    followed = sorted((s for s in stories if s.follow_score > 0), key=lambda s: -s.follow_score)
+    return followed + [s for s in stories if s.follow_score <= 0]
+
+
+def _link(article: Article) -> str:
+    """A link to the article's source, or its id (usable with /summary) when it has none."""
+    if article.source_url:
+        return f'<a href="{html.escape(article.source_url, quote=True)}">source</a>'
+    return f"#{article.id}"
+
+
+def _also(story: Story) -> str:
+    """The "also:" line listing the other articles about the same event."""
+    items = [f"{esc(a.title)} ({_link(a)})" for a in story.also]
+    return "also: " + "; ".join(items)
+
+
+def headline(number: int, story: Story) -> str:
+    """A compact item: number, star when followed, bold title, source link; "also:" on the next line."""
+    star = "⭐ " if story.follow_score > 0 else ""
+    line = f"{number}. {star}<b>{esc(story.lead.title)}</b> · {_link(story.lead)}"
+    return f"{line}\n{_also(story)}" if story.also else line
+
+
+def summary_line(article: Article) -> str:
+    """The expanded summary of an item (italic, so it can be found and collapsed again)."""
+    return f"<i>{esc(article.summary.strip() or '(no summary)')}</i>"
+
+
+def item_buttons(number: int, article_id: int) -> list[InlineKeyboardButton]:
+    """The buttons of one compact item: expand its summary, follow or mute stories like it."""
+    return [
+        InlineKeyboardButton(f"{number} ▾ summary", callback_data=f"{EXPAND_PREFIX}:{number}:{article_id}"),
+        InlineKeyboardButton("👍 follow", callback_data=f"{FOLLOW_PREFIX}:{article_id}"),
+        InlineKeyboardButton("🔇 mute", callback_data=f"{MUTE_PREFIX}:{article_id}"),
+    ]
+
+
+def header(day: date, stories: list[Story]) -> str:
+    """The digest's first paragraph."""
+    count = f"{len(stories)} stor{'y' if len(stories) == 1 else 'ies'}"
+    return f"📰 <b>Your digest for {day:%A, %d %B %Y}</b> — {count}"
+
+
+def render_compact(day: date, stories: list[Story]) -> list[DigestMessage]:
+    """Numbered headlines with buttons, a few per message so every message stays short."""
+    messages: list[DigestMessage] = []
+    blocks: list[str] = [header(day, stories)]
+    rows: list[list[InlineKeyboardButton]] = []
+    for number, story in enumerate(stories, start=1):
+        block = headline(number, story)
+        too_long = visible_len("\n\n".join([*blocks, block])) > COMPACT_CHARS_PER_MESSAGE
+        if rows and (len(rows) == COMPACT_ITEMS_PER_MESSAGE or too_long):
+            messages.append(DigestMessage("\n\n".join(blocks), InlineKeyboardMarkup(rows)))
+            blocks, rows = [], []
+        blocks.append(block)
+        rows.append(item_buttons(number, story.lead.id))
+    if rows:
+        messages.append(DigestMessage("\n\n".join(blocks), InlineKeyboardMarkup(rows)))
+    return messages
+
+
+def render_full(day: date, stories: list[Story]) -> list[DigestMessage]:
+    """Every story with its summary, split between stories under Telegram's limit."""
+    blocks = [header(day, stories)]
+    for number, story in enumerate(stories, start=1):
+        star = "⭐ " if story.follow_score > 0 else ""
+        lines = [f"{number}. {star}<b>{esc(story.lead.title)}</b> · {_link(story.lead)}"]
+        lines.append(esc(story.lead.summary.strip() or "(no summary)"))
+        if story.also:
+            lines.append(_also(story))
+        blocks.append("\n".join(lines))
+    return [DigestMessage(part, None) for part in split_message("\n\n".join(blocks), MESSAGE_LIMIT)]
+
+
+def build_digest(
+    articles: list[Article],
+    vectors: dict[int, Vector],
+    topics: list[tuple[Topic, Vector | None]],
+    *,
+    day: date,
+    layout: str,
+    topic_min_similarity: float,
+    merge_min_similarity: float,
+) -> list[DigestMessage]:
+    """The whole digest for one subscriber; [] when nothing is left after muting."""
+    stories = arrange(
+        articles,
+        vectors,
+        topics,
+        topic_min_similarity=topic_min_similarity,
+        merge_min_similarity=merge_min_similarity,
+    )
+    if not stories:
+        return []
+    return render_full(day, stories) if layout == "full" else render_compact(day, stories)
+
+
+def toggle_item(message_html: str, number: int, summary_html: str) -> str | None:
+    """Expand (or collapse) item `number` of a compact digest message; None if it isn't there."""
+    blocks = message_html.split("\n\n")
+    for index, block in enumerate(blocks):
+        if not block.startswith(f"{number}. "):
+            continue
+        lines = block.split("\n")
+        if any(line.startswith("<i>") for line in lines):
+            lines = [line for line in lines if not line.startswith("<i>")]
+        else:
+            lines.insert(1, summary_html)
+        blocks[index] = "\n".join(lines)
+        return "\n\n".join(blocks)
+    return None

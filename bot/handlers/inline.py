@@ -1,0 +1,61 @@
+"""Inline mode: `@bot words` in any chat offers matching article summaries to share."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from telegram import InlineQueryResultArticle, InputTextMessageContent, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+
+from bot.formatting import article_html
+from bot.handlers.replies import Context
+from bot.services import get_services
+from bot.storage import Article
+
+PAGE_SIZE: Final = 20  # Telegram accepts at most 50 results per answer
+MAX_OFFSET: Final = 200
+CACHE_SECONDS: Final = 30
+MAX_QUERY_CHARS: Final = 200
+
+
+def _offset(raw: str) -> int:
+    """The page start encoded in the offset string ("" or anything odd means the first page)."""
+    return int(raw) if raw.isascii() and raw.isdigit() and int(raw) <= MAX_OFFSET else 0
+
+
+def result_for(article: Article) -> InlineQueryResultArticle:
+    """One shareable result: title, summary as description, the summary message when chosen."""
+    summary = " ".join(article.summary.split()) or "(no summary)"
+    return InlineQueryResultArticle(
+        id=f"a{article.id}",
+        title=article.title[:200],
+        description=summary[:200],
+        url=article.source_url or None,
+        input_message_content=InputTextMessageContent(
+            article_html(article, with_meta=True),
+            parse_mode=ParseMode.HTML,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+        ),
+    )
+
+
+async def on_inline_query(update: Update, context: Context) -> None:
+    """Answer an inline query with one page of matching articles (the newest ones for an empty query)."""
+    query = update.inline_query
+    assert query is not None
+    services = get_services(context)
+    text = query.query.strip()[:MAX_QUERY_CHARS]
+    start = _offset(query.offset)
+    wanted = start + PAGE_SIZE + 1  # one more than the page tells whether there is a next page
+    if text:
+        articles = await services.semantic.search(text, limit=wanted)
+    else:
+        articles = await services.store.latest_articles(wanted)
+    page = articles[start : start + PAGE_SIZE]
+    more = len(articles) > start + PAGE_SIZE and start + PAGE_SIZE <= MAX_OFFSET
+    await query.answer(
+        [result_for(a) for a in page],
+        cache_time=CACHE_SECONDS,
+        is_personal=False,
+        next_offset=str(start + PAGE_SIZE) if more else "",
+    )

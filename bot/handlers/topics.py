@@ -1,0 +1,104 @@
+"""/topics, /follow, /mute, /unfollow and /unmute: what a subscriber's digest puts first or leaves out."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.formatting import esc
+from bot.handlers.replies import Context, chat_id, reply
+from bot.semantic import to_bytes
+from bot.services import Services, get_services
+from bot.storage.types import Topic
+from bot.topics import MAX_TOPIC_CHARS, MAX_TOPICS, normalize_phrase
+
+_VERB = {"follow": "Following", "mute": "Muted"}
+
+
+async def add_topic(services: Services, chat: int, kind: str, phrase: str, vector: bytes | None) -> str:
+    """Follow or mute a phrase for the chat; return the reply (a refusal when the list is full)."""
+    known = await services.store.list_topics(chat)
+    if len(known) >= MAX_TOPICS and all(t.phrase != phrase for t in known):
+        return f"You already have {MAX_TOPICS} topics — remove one with /unfollow or /unmute first."
+    if vector is None:
+        embedded = await services.semantic.embed_one(phrase)
+        vector = to_bytes(embedded) if embedded is not None else None
+    await services.store.set_topic(chat, kind, phrase, vector, now=services.clock())
+    return f"{_VERB[kind]} “{esc(phrase)}”. /topics lists your topics."
+
+
+def _usage(command: str) -> str:
+    return (
+        f"Usage: /{command} &lt;words&gt;, e.g. <code>/{command} European Union</code> "
+        f"(at most {MAX_TOPIC_CHARS} characters)."
+    )
+
+
+async def _set(update: Update, context: Context, kind: str) -> None:
+    raw = " ".join(context.args or [])
+    phrase = normalize_phrase(raw)
+    if not any(ch.isalnum() for ch in phrase) or len(" ".join(raw.split())) > MAX_TOPIC_CHARS:
+        await reply(update, context, _usage(kind))
+        return
+    services = get_services(context)
+    await reply(update, context, await add_topic(services, chat_id(update), kind, phrase, None))
+
+
+async def follow(update: Update, context: Context) -> None:
+    """Follow a topic: matching stories come first in the digest."""
+    await _set(update, context, "follow")
+
+
+async def mute(update: Update, context: Context) -> None:
+    """Mute a topic: matching stories are left out of the digest."""
+    await _set(update, context, "mute")
+
+
+async def _remove(update: Update, context: Context, kind: str) -> None:
+    phrase = normalize_phrase(" ".join(context.args or []))
+    command = "unfollow" if kind == "follow" else "unmute"
+    if not phrase:
+        await reply(update, context, f"Usage: /{command} &lt;words&gt; — /topics lists your topics.")
+        return
+    services = get_services(context)
+    chat = chat_id(update)
+    matches = [t for t in await services.store.list_topics(chat) if t.kind == kind]
+    target = next((t for t in matches if t.phrase.casefold() == phrase.casefold()), None)
+    if target is None:
+        await reply(update, context, f"You don't {kind} “{esc(phrase)}”. /topics lists your topics.")
+        return
+    await services.store.remove_topic(chat, target.phrase, kind)
+    await reply(update, context, f"Removed “{esc(target.phrase)}”.")
+
+
+async def unfollow(update: Update, context: Context) -> None:
+    """Stop following a topic."""
+    await _remove(update, context, "follow")
+
+
+async def unmute(update: Update, context: Context) -> None:
+    """Stop muting a topic."""
+    await _remove(update, context, "mute")
+
+
+def topics_html(topics: list[Topic]) -> str:
+    """The /topics listing."""
+    if not topics:
+        return (
+            "You follow no topics yet.\n"
+            "/follow <i>words</i> puts matching stories first in your digest; "
+            "/mute <i>words</i> leaves them out. Matching goes by meaning too: "
+            "following “EU” also finds “European Union”."
+        )
+    lines = ["<b>Your topics</b>"]
+    for kind, title in (("follow", "Following"), ("mute", "Muted")):
+        phrases = [esc(t.phrase) for t in topics if t.kind == kind]
+        if phrases:
+            lines.append(f"{title}: " + ", ".join(phrases))
+    lines.append("\n/unfollow <i>words</i> or /unmute <i>words</i> removes one.")
+    return "\n".join(lines)
+
+
+async def topics(update: Update, context: Context) -> None:
+    """Show the chat's followed and muted topics."""
+    services = get_services(context)
+    await reply(update, context, topics_html(await services.store.list_topics(chat_id(update))))
