@@ -21,6 +21,8 @@ from telegram.ext import (
 from bot import digest
 from bot.clock import Clock, utc_now
 from bot.config import Settings
+from bot.delivery import DeliveryEngine, EngineConfig
+from bot.fanout import FanOut
 from bot.handlers import admin, common, reading, subscription
 from bot.handlers.replies import Context
 from bot.services import Services, attach, services_of
@@ -94,6 +96,29 @@ def register_handlers(application: AnyApplication) -> None:
     application.add_error_handler(on_error)
 
 
+def _engine(application: AnyApplication, settings: Settings, store: Store, clock: Clock) -> DeliveryEngine:
+    """The digest delivery engine, wired to drop or move a chat's job when it blocks or migrates."""
+
+    async def blocked(chat_id: int) -> None:
+        digest.unschedule(application, chat_id)
+
+    async def migrated(old_chat_id: int, new_chat_id: int) -> None:
+        digest.unschedule(application, old_chat_id)
+        sub = await store.get_subscriber(new_chat_id)
+        if sub is not None and sub.subscribed and not sub.blocked:
+            digest.schedule(application, sub)
+
+    config = EngineConfig(
+        send_retries=settings.send_retries,
+        send_backoff=settings.send_backoff,
+        send_timeout=settings.send_timeout,
+        lease=settings.delivery_lease,
+        retry_after=settings.delivery_retry_after,
+        concurrency=max(8, min(256, settings.send_rate)),
+    )
+    return DeliveryEngine(application.bot, store, clock, config, on_blocked=blocked, on_migrated=migrated)
+
+
 def build_application(
     settings: Settings,
     *,
@@ -116,15 +141,22 @@ def build_application(
         except BaseException:
             await store.close()
             raise
-        services = Services(settings=settings, store=store, worker=worker, clock=clock)
+        engine = _engine(application, settings, store, clock)
+        fanout = FanOut(store, engine, clock)
+        services = Services(
+            settings=settings, store=store, worker=worker, clock=clock, delivery=engine, fanout=fanout
+        )
         attach(application, services)
         await _publish_commands(application, settings)
         restored = await digest.restore_jobs(application, services)
+        engine.start()
         log.info("ready: summarizer %s, %d digest job(s) scheduled", worker.name, restored)
 
     async def post_shutdown(application: AnyApplication) -> None:
         services = services_of(application)
         if services is not None:
+            await services.fanout.close()
+            await services.delivery.stop()
             services.worker.close()
             await services.store.close()
 
@@ -132,7 +164,16 @@ def build_application(
         ApplicationBuilder()
         .token(bot_token)
         .base_url(base_url or settings.telegram_api_url)
-        .rate_limiter(AIORateLimiter(max_retries=2))
+        .rate_limiter(
+            AIORateLimiter(
+                overall_max_rate=settings.send_rate,
+                overall_time_period=1,
+                group_max_rate=20,
+                group_time_period=60,
+                max_retries=3,
+            )
+        )
+        .connection_pool_size(max(256, settings.send_rate))
         .concurrent_updates(True)
         .post_init(post_init)
         .post_shutdown(post_shutdown)

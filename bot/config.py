@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     summarizer: str = "extractive"
     log_level: str = "INFO"
     max_article_chars: int = Field(default=100_000, ge=100)
+    send_rate: int = Field(default=30, ge=1, le=1000)
+    send_retries: int = Field(default=5, ge=0, le=20)
+    send_backoff: float = Field(default=0.5, gt=0, le=60)
+    send_timeout: float = Field(default=10.0, gt=0, le=120)
+    delivery_lease: float = Field(default=30.0, ge=1, le=3600)
+    delivery_retry_after: float = Field(default=300.0, ge=1, le=86400)
 
     @field_validator("bot_token", mode="before")
     @classmethod

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram.ext import Application, CallbackContext
 
@@ -12,17 +12,23 @@ from bot.config import Settings
 from bot.storage import Store
 from bot.summarizing import SummaryWorker
 
+if TYPE_CHECKING:
+    from bot.delivery import DeliveryEngine
+    from bot.fanout import FanOut
+
 _KEY = "services"
 
 
 @dataclass(frozen=True)
 class Services:
-    """Settings, storage, summarizer worker and clock, shared by all handlers and jobs."""
+    """Settings, storage, summarizer worker, clock and digest delivery, shared by all handlers and jobs."""
 
     settings: Settings
     store: Store
     worker: SummaryWorker
     clock: Clock
+    delivery: DeliveryEngine
+    fanout: FanOut
 
     def is_admin(self, user_id: int | None) -> bool:
         """Whether `user_id` is one of the configured editors."""

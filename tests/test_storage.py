@@ -112,16 +112,23 @@ async def test_migrations_apply_on_empty_db_and_are_idempotent(db_url: str) -> N
     try:
         assert first.dialect in ("sqlite", "postgresql")
         tables = await table_names(first)
-        assert {"articles", "subscribers", "digest_deliveries", "alembic_version"} <= tables
+        assert {
+            "articles",
+            "subscribers",
+            "digest_deliveries",
+            "digest_parts",
+            "digest_texts",
+            "alembic_version",
+        } <= tables
         if first.dialect == "sqlite":
             assert "articles_fts" in tables
-        assert await alembic_revision(first) == "0001"
+        assert await alembic_revision(first) == "0002"
         await add(first, "Kept", "survives reopening")
     finally:
         await first.close()
     second = await Store.open(db_url)
     try:
-        assert await alembic_revision(second) == "0001"
+        assert await alembic_revision(second) == "0002"
         assert [a.title for a in await second.latest_articles(5)] == ["Kept"]
     finally:
         await second.close()

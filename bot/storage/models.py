@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    ForeignKey,
     Integer,
     MetaData,
     String,
@@ -27,6 +28,7 @@ SOURCE_URL_MAX_LENGTH: Final = 2048
 SUMMARIZER_MAX_LENGTH: Final = 64
 TIMEZONE_MAX_LENGTH: Final = 64
 STATUS_MAX_LENGTH: Final = 16
+OWNER_MAX_LENGTH: Final = 64
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -104,7 +106,40 @@ class DigestDeliveryRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
     digest_date: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(STATUS_MAX_LENGTH))
-    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(STATUS_MAX_LENGTH), index=True)
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())  # the digest's content cut-off
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     article_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    owner: Mapped[str | None] = mapped_column(String(OWNER_MAX_LENGTH))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class DigestTextRow(Base):
+    """One digest part's HTML, stored once and shared by every subscriber who gets the same part."""
+
+    __tablename__ = "digest_texts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    text_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    html: Mapped[str] = mapped_column(Text)
+
+
+class DigestPartRow(Base):
+    """The ledger: one row per subscriber per digest per message part (pending, sent or failed)."""
+
+    __tablename__ = "digest_parts"
+    __table_args__ = (UniqueConstraint("delivery_id", "part"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("digest_deliveries.id", ondelete="CASCADE"))
+    part: Mapped[int] = mapped_column(Integer)
+    text_id: Mapped[int] = mapped_column(ForeignKey("digest_texts.id"))
+    status: Mapped[str] = mapped_column(String(STATUS_MAX_LENGTH))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    reason: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

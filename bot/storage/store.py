@@ -17,6 +17,7 @@ from sqlalchemy.pool import AsyncAdaptedQueuePool
 from bot.storage import migrate as migrations
 from bot.storage.errors import DuplicateArticleError, SubscriberNotFoundError
 from bot.storage.hashing import content_hash
+from bot.storage.ledger import Ledger
 from bot.storage.models import (
     SOURCE_URL_MAX_LENGTH,
     TITLE_MAX_LENGTH,
@@ -110,6 +111,7 @@ class Store:
         """Wrap an engine whose schema is already at the latest migration."""
         self._engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self.ledger = Ledger(self._sessions, engine.dialect.name)
 
     @classmethod
     async def open(cls, url: str, *, migrate: bool = True) -> Store:
@@ -329,10 +331,10 @@ class Store:
     # digest deliveries
 
     async def last_digest_sent_at(self, chat_id: int) -> datetime | None:
-        """Return when the chat's latest successfully sent digest went out, or None."""
+        """Return the content cut-off of the latest sent digest (later articles are new), or None."""
         async with self._sessions() as session:
             return await session.scalar(
-                select(func.max(DigestDeliveryRow.sent_at)).where(
+                select(func.max(DigestDeliveryRow.claimed_at)).where(
                     DigestDeliveryRow.chat_id == chat_id, DigestDeliveryRow.status == "sent"
                 )
             )

@@ -1,0 +1,350 @@
+"""The durable digest ledger: plan deliveries, claim them with a lease, record every part's outcome."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.storage.models import DigestDeliveryRow, DigestPartRow, DigestTextRow, SubscriberRow
+
+
+@dataclass(frozen=True)
+class PlannedDigest:
+    """One subscriber's digest as cut by the planner: its parts' HTML (shared objects across chats)."""
+
+    chat_id: int
+    digest_date: date
+    cutoff: datetime
+    article_count: int
+    parts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ClaimedPart:
+    """A part still to send, with its HTML."""
+
+    part_id: int
+    part: int
+    html: str
+    attempts: int
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A delivery this instance holds the lease on, with the parts not sent yet, in order."""
+
+    delivery_id: int
+    chat_id: int
+    digest_date: date
+    attempts: int
+    parts: tuple[ClaimedPart, ...]
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One ledger row joined with its delivery, for inspection and tests."""
+
+    delivery_id: int
+    chat_id: int
+    digest_date: date
+    delivery_status: str
+    part: int
+    status: str
+    message_id: int | None
+    attempts: int
+    reason: str | None
+
+
+def text_hash(html: str) -> str:
+    """The key a part's text is shared under."""
+    return hashlib.sha256(html.encode("utf-8")).hexdigest()
+
+
+class Ledger:
+    """Ledger queries; every method is one short transaction (the state survives kill -9)."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], dialect: str) -> None:
+        """Use the store's session factory."""
+        self._sessions = sessions
+        self._dialect = dialect
+
+    def _insert(self, model: type[Any]) -> postgresql.Insert | sqlite.Insert:
+        return postgresql.insert(model) if self._dialect == "postgresql" else sqlite.insert(model)
+
+    async def last_cutoffs(self, chat_ids: Iterable[int]) -> dict[int, datetime]:
+        """Each chat's latest sent digest's cut-off (articles after it are new to the chat)."""
+        ids = list(chat_ids)
+        found: dict[int, datetime] = {}
+        dd = DigestDeliveryRow
+        async with self._sessions() as session:
+            for start in range(0, len(ids), 1000):
+                stmt = (
+                    select(dd.chat_id, func.max(dd.claimed_at))
+                    .where(dd.chat_id.in_(ids[start : start + 1000]), dd.status == "sent")
+                    .group_by(dd.chat_id)
+                )
+                for chat_id, cutoff in await session.execute(stmt):
+                    found[chat_id] = cutoff
+        return found
+
+    async def due_subscribers(self, chat_ids: Iterable[int]) -> list[tuple[int, str]]:
+        """(chat id, time zone) of those of chat_ids that are subscribed and not blocked."""
+        ids = list(chat_ids)
+        due: list[tuple[int, str]] = []
+        async with self._sessions() as session:
+            for start in range(0, len(ids), 1000):
+                stmt = select(SubscriberRow.chat_id, SubscriberRow.timezone).where(
+                    SubscriberRow.chat_id.in_(ids[start : start + 1000]),
+                    SubscriberRow.subscribed.is_(True),
+                    SubscriberRow.blocked.is_(False),
+                )
+                due.extend((chat, zone) for chat, zone in await session.execute(stmt))
+        return due
+
+    async def plan(self, digests: Sequence[PlannedDigest], now: datetime) -> list[int]:
+        """Write pending deliveries and their parts (texts stored once); skip chats already planned today."""
+        texts = {html for d in digests for html in d.parts}
+        created: list[int] = []
+        async with self._sessions.begin() as session:
+            text_ids = await self._store_texts(session, texts)
+            for d in digests:
+                status = "pending" if d.parts else "empty"
+                stmt = (
+                    self._insert(DigestDeliveryRow)
+                    .values(
+                        chat_id=d.chat_id,
+                        digest_date=d.digest_date,
+                        status=status,
+                        claimed_at=d.cutoff,
+                        sent_at=None if d.parts else now,
+                        article_count=d.article_count,
+                        attempts=0,
+                    )
+                    .on_conflict_do_nothing(
+                        index_elements=[DigestDeliveryRow.chat_id, DigestDeliveryRow.digest_date]
+                    )
+                    .returning(DigestDeliveryRow.id)
+                )
+                delivery_id = (await session.execute(stmt)).scalar()
+                if delivery_id is None:
+                    continue
+                created.append(delivery_id)
+                if d.parts:
+                    await session.execute(
+                        self._insert(DigestPartRow),
+                        [
+                            {
+                                "delivery_id": delivery_id,
+                                "part": index,
+                                "text_id": text_ids[html],
+                                "status": "pending",
+                                "chat_id": d.chat_id,
+                                "attempts": 0,
+                            }
+                            for index, html in enumerate(d.parts)
+                        ],
+                    )
+        return created
+
+    async def _store_texts(self, session: AsyncSession, texts: set[str]) -> dict[str, int]:
+        """Insert the distinct part texts (once each, by hash) and return their ids."""
+        by_hash = {text_hash(html): html for html in texts}
+        if not by_hash:
+            return {}
+        await session.execute(
+            self._insert(DigestTextRow)
+            .values([{"text_hash": h, "html": html} for h, html in by_hash.items()])
+            .on_conflict_do_nothing(index_elements=[DigestTextRow.text_hash])
+        )
+        rows = await session.execute(
+            select(DigestTextRow.text_hash, DigestTextRow.id).where(DigestTextRow.text_hash.in_(by_hash))
+        )
+        return {by_hash[h]: text_id for h, text_id in rows}
+
+    async def claim(
+        self, owner: str, now: datetime, *, lease: timedelta, limit: int, retry_window: timedelta
+    ) -> list[Claim]:
+        """Take up to `limit` deliveries: pending, failed and due again, or held under an expired lease.
+
+        On PostgreSQL the candidate rows are locked FOR UPDATE SKIP LOCKED, so instances never claim
+        the same delivery; SQLite serializes writers, which gives the same guarantee.
+        """
+        dd = DigestDeliveryRow
+        claimable = or_(
+            dd.status == "pending",
+            and_(dd.status == "sending", dd.lease_until < now),
+            and_(dd.status == "failed", dd.next_attempt_at <= now, dd.claimed_at > now - retry_window),
+        )
+        candidates = (
+            select(dd.id).where(claimable).order_by(dd.id).limit(limit).with_for_update(skip_locked=True)
+        )
+        stmt = (
+            update(dd)
+            .where(dd.id.in_(candidates.scalar_subquery()))
+            .values(status="sending", owner=owner, lease_until=now + lease, attempts=dd.attempts + 1)
+            .returning(dd.id, dd.chat_id, dd.digest_date, dd.attempts)
+            .execution_options(synchronize_session=False)
+        )
+        async with self._sessions.begin() as session:
+            claimed = list(await session.execute(stmt))
+            if not claimed:
+                return []
+            part_rows = await session.execute(
+                select(
+                    DigestPartRow.delivery_id,
+                    DigestPartRow.id,
+                    DigestPartRow.part,
+                    DigestTextRow.html,
+                    DigestPartRow.attempts,
+                )
+                .join(DigestTextRow, DigestTextRow.id == DigestPartRow.text_id)
+                .where(
+                    DigestPartRow.delivery_id.in_([row[0] for row in claimed]),
+                    DigestPartRow.status != "sent",
+                )
+                .order_by(DigestPartRow.delivery_id, DigestPartRow.part)
+            )
+            parts: dict[int, list[ClaimedPart]] = {}
+            for delivery_id, part_id, part, html, attempts in part_rows:
+                parts.setdefault(delivery_id, []).append(ClaimedPart(part_id, part, html, attempts))
+        return [
+            Claim(delivery_id, chat_id, day, attempts, tuple(parts.get(delivery_id, ())))
+            for delivery_id, chat_id, day, attempts in sorted(claimed)
+        ]
+
+    async def renew(self, owner: str, now: datetime, lease: timedelta) -> int:
+        """Extend the lease of every delivery this owner is still sending; return how many."""
+        stmt = (
+            update(DigestDeliveryRow)
+            .where(DigestDeliveryRow.owner == owner, DigestDeliveryRow.status == "sending")
+            .values(lease_until=now + lease)
+        )
+        async with self._sessions.begin() as session:
+            return int(getattr(await session.execute(stmt), "rowcount", 0) or 0)
+
+    async def part_sent(
+        self, part_id: int, *, chat_id: int, message_id: int, now: datetime, attempts: int
+    ) -> None:
+        """Record that Telegram accepted a part (written right after the response)."""
+        stmt = (
+            update(DigestPartRow)
+            .where(DigestPartRow.id == part_id)
+            .values(
+                status="sent",
+                chat_id=chat_id,
+                message_id=message_id,
+                sent_at=now,
+                attempts=attempts,
+                reason=None,
+            )
+        )
+        async with self._sessions.begin() as session:
+            await session.execute(stmt)
+
+    async def part_failed(self, part_id: int, *, reason: str, attempts: int) -> None:
+        """Record that a part could not be sent this run (it stays due for the next one)."""
+        stmt = (
+            update(DigestPartRow)
+            .where(DigestPartRow.id == part_id)
+            .values(status="failed", reason=reason[:1000], attempts=attempts)
+        )
+        async with self._sessions.begin() as session:
+            await session.execute(stmt)
+
+    async def finish(
+        self,
+        delivery_id: int,
+        owner: str,
+        *,
+        status: str,
+        now: datetime,
+        reason: str | None = None,
+        retry_at: datetime | None = None,
+    ) -> bool:
+        """Close a claimed delivery (sent, failed with a retry time, blocked); False if the lease was lost."""
+        stmt = (
+            update(DigestDeliveryRow)
+            .where(DigestDeliveryRow.id == delivery_id, DigestDeliveryRow.owner == owner)
+            .values(
+                status=status,
+                owner=None,
+                lease_until=None,
+                sent_at=now if status == "sent" else None,
+                reason=None if reason is None else reason[:1000],
+                next_attempt_at=retry_at,
+            )
+        )
+        async with self._sessions.begin() as session:
+            return bool(getattr(await session.execute(stmt), "rowcount", 0))
+
+    async def release(self, owner: str) -> int:
+        """Give back this owner's unfinished claims (clean shutdown) so any instance resumes them at once."""
+        stmt = (
+            update(DigestDeliveryRow)
+            .where(DigestDeliveryRow.owner == owner, DigestDeliveryRow.status == "sending")
+            .values(status="pending", owner=None, lease_until=None)
+        )
+        async with self._sessions.begin() as session:
+            return int(getattr(await session.execute(stmt), "rowcount", 0) or 0)
+
+    async def migrate_chat(self, old_chat_id: int, new_chat_id: int) -> None:
+        """A group became a supergroup: move the subscriber and its deliveries to the new chat id."""
+        async with self._sessions.begin() as session:
+            taken = await session.scalar(
+                select(SubscriberRow.chat_id).where(SubscriberRow.chat_id == new_chat_id)
+            )
+            if taken is None:
+                await session.execute(
+                    update(SubscriberRow)
+                    .where(SubscriberRow.chat_id == old_chat_id)
+                    .values(chat_id=new_chat_id)
+                )
+            await session.execute(
+                update(DigestDeliveryRow)
+                .where(DigestDeliveryRow.chat_id == old_chat_id)
+                .values(chat_id=new_chat_id)
+            )
+
+    async def entries(self, chat_id: int | None = None) -> list[LedgerEntry]:
+        """Every ledger row (optionally one chat's), ordered by delivery and part."""
+        dd, dp = DigestDeliveryRow, DigestPartRow
+        stmt = (
+            select(
+                dd.id,
+                dd.chat_id,
+                dd.digest_date,
+                dd.status,
+                dp.part,
+                dp.status,
+                dp.message_id,
+                dp.attempts,
+                dp.reason,
+            )
+            .join(dp, dp.delivery_id == dd.id)
+            .order_by(dd.id, dp.part)
+        )
+        if chat_id is not None:
+            stmt = stmt.where(dd.chat_id == chat_id)
+        async with self._sessions() as session:
+            return [LedgerEntry(*row) for row in await session.execute(stmt)]
+
+    async def delivery_status(self, delivery_id: int) -> str | None:
+        """The status of one delivery, or None when it does not exist."""
+        async with self._sessions() as session:
+            return await session.scalar(
+                select(DigestDeliveryRow.status).where(DigestDeliveryRow.id == delivery_id)
+            )
+
+    async def deliveries(self) -> list[tuple[int, str, str | None]]:
+        """(chat id, status, reason) of every delivery, for inspection and tests."""
+        dd = DigestDeliveryRow
+        async with self._sessions() as session:
+            rows = await session.execute(select(dd.chat_id, dd.status, dd.reason).order_by(dd.id))
+            return [(chat, status, reason) for chat, status, reason in rows]
