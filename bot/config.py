@@ -7,7 +7,7 @@ from datetime import time
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
@@ -114,6 +114,15 @@ class Settings(BaseSettings):
                 f"expected an SQLAlchemy URL such as sqlite+aiosqlite:///newsbot.db, got {value!r}"
             )
         return value
+
+    @model_validator(mode="after")
+    def _lease_outlives_a_send(self) -> Settings:
+        if self.delivery_lease < 2 * self.send_timeout:
+            raise ValueError(
+                f"DELIVERY_LEASE ({self.delivery_lease:g}s) must be at least twice SEND_TIMEOUT "
+                f"({self.send_timeout:g}s), or another instance could take over a send still in flight"
+            )
+        return self
 
     def token(self) -> str | None:
         """The bot token in clear, or None when unset (playground mode)."""

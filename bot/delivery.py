@@ -79,6 +79,10 @@ class ChatBlocked(DeliveryError):
     """Telegram answered 403: the user blocked the bot or the chat is gone."""
 
 
+class LeaseLost(DeliveryError):
+    """Another instance took the delivery over (this one's lease expired); stop without sending."""
+
+
 class PartFailed(DeliveryError):
     """A part could not be sent within the retry bound (or Telegram refused it for good)."""
 
@@ -235,6 +239,9 @@ class DeliveryEngine:
             if self._on_blocked is not None:
                 await self._on_blocked(chat_id)
             return
+        except LeaseLost:
+            log.warning("lost the lease on delivery %s; another instance resumes it", claim.delivery_id)
+            return
         except PartFailed as exc:
             retry_at = self._clock() + timedelta(seconds=self._config.retry_after)
             log.warning("digest for chat %s failed (%s); retrying at %s", chat_id, exc, retry_at)
@@ -255,6 +262,9 @@ class DeliveryEngine:
         attempts, rate_waits, plain = part.attempts, 0, False
         while True:
             attempts += 1
+            lease = timedelta(seconds=self._config.lease)
+            if not await self._store.ledger.hold(claim.delivery_id, self.owner, self._clock(), lease):
+                raise LeaseLost(f"delivery {claim.delivery_id}")
             try:
                 async with self._slots:
                     message = await self._send(chat_id, part.html, plain=plain)

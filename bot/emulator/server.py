@@ -226,6 +226,10 @@ class FakeBotAPI:
         """Undo block(); notify queues the my_chat_member update (member)."""
         self._model.set_blocked(chat_id, False, notify=notify)
 
+    def migrate(self, chat_id: int, new_chat_id: int) -> None:
+        """Upgrade group chat_id to supergroup new_chat_id: sends to the old id then fail (400, migrate)."""
+        self._model.migrated[chat_id] = new_chat_id
+
     def fail_next(
         self,
         method: str,
@@ -269,6 +273,11 @@ class FakeBotAPI:
             method = self._methods.get(method.lower(), method)
             params = await _read_params(request)
             await self._delay(method)
+            if request.transport is None or request.transport.is_closing():
+                # The client gave up (timeout) or died while the request was still on its way: it never
+                # reached Telegram, so nothing is executed. (Delays model the path *to* Telegram.)
+                self._calls.append(ApiCall(method, params, 499, asyncio.get_running_loop().time()))
+                return web.Response(status=499)
             self._check_fault(method)
             if method not in METHODS:
                 raise ApiError(404, "Not Found: method not found")
@@ -295,6 +304,12 @@ class FakeBotAPI:
         if not method.startswith(("send", "edit", "forward", "copy")) or "chat_id" not in params:
             return
         chat = self._model.chat(chat_id_of(params))
+        if chat["id"] in self._model.migrated:
+            raise ApiError(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                {"migrate_to_chat_id": self._model.migrated[chat["id"]]},
+            )
         if chat["id"] in self._model.blocked:
             reason = {
                 "private": "bot was blocked by the user",

@@ -179,7 +179,7 @@ class Ledger:
         dd = DigestDeliveryRow
         claimable = or_(
             dd.status == "pending",
-            and_(dd.status == "sending", dd.lease_until < now),
+            and_(dd.status == "sending", dd.lease_until < now, dd.owner != owner),
             and_(dd.status == "failed", dd.next_attempt_at <= now, dd.claimed_at > now - retry_window),
         )
         candidates = (
@@ -228,6 +228,21 @@ class Ledger:
         )
         async with self._sessions.begin() as session:
             return int(getattr(await session.execute(stmt), "rowcount", 0) or 0)
+
+    async def hold(self, delivery_id: int, owner: str, now: datetime, lease: timedelta) -> bool:
+        """Before each send: extend the lease if `owner` still holds it; False means another instance
+        took the delivery over (the lease expired), so this one must not send."""
+        stmt = (
+            update(DigestDeliveryRow)
+            .where(
+                DigestDeliveryRow.id == delivery_id,
+                DigestDeliveryRow.owner == owner,
+                DigestDeliveryRow.status == "sending",
+            )
+            .values(lease_until=now + lease)
+        )
+        async with self._sessions.begin() as session:
+            return bool(getattr(await session.execute(stmt), "rowcount", 0))
 
     async def part_sent(
         self, part_id: int, *, chat_id: int, message_id: int, now: datetime, attempts: int
