@@ -128,6 +128,7 @@ class DeliveryEngine:
         self._runner: asyncio.Task[None] | None = None
         self._renewer: asyncio.Task[None] | None = None
         self._random = random.Random()
+        self._held: dict[int, float] = {}  # delivery id -> loop time its lease was last set
 
     # --- lifecycle ---
 
@@ -175,10 +176,12 @@ class DeliveryEngine:
         )
 
     async def _run(self) -> None:
+        """Claim in batches: refill when half the slots are free, otherwise poll for new or due work."""
+        refill = max(1, self._config.concurrency // 2)
         while True:
             free = self._config.concurrency - len(self._tasks)
             claims: list[Claim] = []
-            if free > 0:
+            if free >= refill or not self._tasks:
                 try:
                     claims = await self._claim(free)
                 except Exception:  # the database is briefly unreachable: keep the loop alive
@@ -187,9 +190,8 @@ class DeliveryEngine:
                 task = asyncio.create_task(self._deliver(claim))
                 self._tasks.add(task)
                 task.add_done_callback(self._done)
-            if claims and len(claims) == free:
-                await asyncio.sleep(0)  # more may be waiting: claim again as soon as slots free up
-                if len(self._tasks) >= self._config.concurrency:
+            if claims and len(claims) == free:  # there may be more: claim again once slots free up
+                while self._config.concurrency - len(self._tasks) < refill:
                     await self._wait(self._config.poll_interval)
                 continue
             await self._wait(self._config.poll_interval)
@@ -224,11 +226,12 @@ class DeliveryEngine:
         chat_id = claim.chat_id
         last_sent = -PRIVATE_CHAT_INTERVAL
         loop = asyncio.get_running_loop()
+        self._held[claim.delivery_id] = loop.time()  # the claim itself set the lease
         try:
-            for part in claim.parts:
+            for index, part in enumerate(claim.parts):
                 if chat_id > 0:  # private chat: AIORateLimiter does not space these
                     await asyncio.sleep(max(0.0, last_sent + PRIVATE_CHAT_INTERVAL - loop.time()))
-                chat_id = await self._send_part(claim, part, chat_id)
+                chat_id = await self._send_part(claim, part, chat_id, last=index == len(claim.parts) - 1)
                 last_sent = loop.time()
         except ChatBlocked as exc:
             log.info("chat %s blocked the bot; unsubscribing it", chat_id)
@@ -257,14 +260,26 @@ class DeliveryEngine:
         if not await ledger.finish(claim.delivery_id, self.owner, status="sent", now=self._clock()):
             log.warning("lost the lease on delivery %s before finishing it", claim.delivery_id)
 
-    async def _send_part(self, claim: Claim, part: ClaimedPart, chat_id: int) -> int:
+    async def _keep_lease(self, claim: Claim) -> None:
+        """Fencing before a send: re-check and extend the lease in the database when it may be running
+        out (a send must end before it does, hence lease >= 2 x timeout); raise LeaseLost if gone."""
+        loop = asyncio.get_running_loop()
+        if (
+            loop.time() - self._held.get(claim.delivery_id, 0.0)
+            < self._config.lease - 1.5 * self._config.send_timeout
+        ):
+            return
+        lease = timedelta(seconds=self._config.lease)
+        if not await self._store.ledger.hold(claim.delivery_id, self.owner, self._clock(), lease):
+            raise LeaseLost(f"delivery {claim.delivery_id}")
+        self._held[claim.delivery_id] = loop.time()
+
+    async def _send_part(self, claim: Claim, part: ClaimedPart, chat_id: int, *, last: bool) -> int:
         """Send one part with retries; record it; return the chat id (changed if the chat migrated)."""
         attempts, rate_waits, plain = part.attempts, 0, False
         while True:
             attempts += 1
-            lease = timedelta(seconds=self._config.lease)
-            if not await self._store.ledger.hold(claim.delivery_id, self.owner, self._clock(), lease):
-                raise LeaseLost(f"delivery {claim.delivery_id}")
+            await self._keep_lease(claim)
             try:
                 async with self._slots:
                     message = await self._send(chat_id, part.html, plain=plain)

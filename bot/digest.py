@@ -28,9 +28,13 @@ def job_name(chat_id: int) -> str:
     return f"digest:{chat_id}"
 
 
-def schedule(application: AnyApplication, sub: Subscriber) -> Job[Any]:
-    """(Re)create the daily job at the subscriber's local time, DST-aware via zoneinfo."""
-    unschedule(application, sub.chat_id)
+def schedule(application: AnyApplication, sub: Subscriber, *, replace: bool = True) -> Job[Any]:
+    """(Re)create the daily job at the subscriber's local time, DST-aware via zoneinfo.
+
+    `replace=False` skips looking for an old job (a linear scan of every job): for the start-up rebuild.
+    """
+    if replace:
+        unschedule(application, sub.chat_id)
     assert application.job_queue is not None
     when = sub.digest_time.replace(tzinfo=ZoneInfo(sub.timezone))
     return application.job_queue.run_daily(
@@ -66,7 +70,7 @@ async def restore_jobs(application: AnyApplication, services: Services) -> int:
     subscribers = await services.store.list_subscribed()
     now = services.clock()
     for sub in subscribers:
-        schedule(application, sub)
+        schedule(application, sub, replace=False)
         if _just_missed(sub, now):
             services.fanout.request(sub.chat_id)
     return len(subscribers)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Table, and_, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -74,6 +76,22 @@ class Ledger:
         """Use the store's session factory."""
         self._sessions = sessions
         self._dialect = dialect
+        # SQLite has one writer at a time and its busy handler *sleeps* (up to 100 ms) when writers
+        # collide; queueing this process's ledger writes here is far faster than letting them collide.
+        self._write_lock = asyncio.Lock() if dialect == "sqlite" else None
+        # Group commit of "sent" records: everything that arrives while one commit runs goes in the next.
+        self._sent_queue: list[tuple[dict[str, Any], asyncio.Future[None]]] = []
+        self._flusher: asyncio.Task[None] | None = None
+
+    @asynccontextmanager
+    async def _write(self) -> AsyncIterator[AsyncSession]:
+        """A write transaction (serialized within the process on SQLite)."""
+        if self._write_lock is None:
+            async with self._sessions.begin() as session:
+                yield session
+            return
+        async with self._write_lock, self._sessions.begin() as session:
+            yield session
 
     def _insert(self, model: type[Any]) -> postgresql.Insert | sqlite.Insert:
         return postgresql.insert(model) if self._dialect == "postgresql" else sqlite.insert(model)
@@ -112,7 +130,7 @@ class Ledger:
         """Write pending deliveries and their parts (texts stored once); skip chats already planned today."""
         texts = {html for d in digests for html in d.parts}
         created: list[int] = []
-        async with self._sessions.begin() as session:
+        async with self._write() as session:
             text_ids = await self._store_texts(session, texts)
             for d in digests:
                 status = "pending" if d.parts else "empty"
@@ -192,7 +210,7 @@ class Ledger:
             .returning(dd.id, dd.chat_id, dd.digest_date, dd.attempts)
             .execution_options(synchronize_session=False)
         )
-        async with self._sessions.begin() as session:
+        async with self._write() as session:
             claimed = list(await session.execute(stmt))
             if not claimed:
                 return []
@@ -226,7 +244,7 @@ class Ledger:
             .where(DigestDeliveryRow.owner == owner, DigestDeliveryRow.status == "sending")
             .values(lease_until=now + lease)
         )
-        async with self._sessions.begin() as session:
+        async with self._write() as session:
             return int(getattr(await session.execute(stmt), "rowcount", 0) or 0)
 
     async def hold(self, delivery_id: int, owner: str, now: datetime, lease: timedelta) -> bool:
@@ -241,27 +259,78 @@ class Ledger:
             )
             .values(lease_until=now + lease)
         )
-        async with self._sessions.begin() as session:
+        async with self._write() as session:
             return bool(getattr(await session.execute(stmt), "rowcount", 0))
 
     async def part_sent(
-        self, part_id: int, *, chat_id: int, message_id: int, now: datetime, attempts: int
+        self,
+        part_id: int,
+        *,
+        chat_id: int,
+        message_id: int,
+        now: datetime,
+        attempts: int,
+        finish: tuple[int, str] | None = None,
     ) -> None:
-        """Record that Telegram accepted a part (written right after the response)."""
-        stmt = (
-            update(DigestPartRow)
-            .where(DigestPartRow.id == part_id)
+        """Record that Telegram accepted a part; `finish` = (delivery id, owner) also closes the delivery.
+
+        Returns once the record is committed. Concurrent calls share one transaction (group commit), so
+        the window between Telegram's answer and the durable record stays one commit long under load.
+        """
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        item = {
+            "p_id": part_id,
+            "p_chat": chat_id,
+            "p_message": message_id,
+            "p_at": now,
+            "p_attempts": attempts,
+            "d_id": finish[0] if finish else None,
+            "d_owner": finish[1] if finish else None,
+        }
+        self._sent_queue.append((item, future))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush_sent())
+        await future
+
+    async def _flush_sent(self) -> None:
+        """Commit every queued "sent" record in one transaction, repeatedly, until the queue is empty."""
+        parts = cast(Table, DigestPartRow.__table__)
+        deliveries = cast(Table, DigestDeliveryRow.__table__)
+        mark_part = (
+            update(parts)
+            .where(parts.c.id == bindparam("p_id"))
             .values(
                 status="sent",
-                chat_id=chat_id,
-                message_id=message_id,
-                sent_at=now,
-                attempts=attempts,
+                chat_id=bindparam("p_chat"),
+                message_id=bindparam("p_message"),
+                sent_at=bindparam("p_at"),
+                attempts=bindparam("p_attempts"),
                 reason=None,
             )
         )
-        async with self._sessions.begin() as session:
-            await session.execute(stmt)
+        close = (
+            update(deliveries)
+            .where(deliveries.c.id == bindparam("d_id"), deliveries.c.owner == bindparam("d_owner"))
+            .values(status="sent", owner=None, lease_until=None, sent_at=bindparam("p_at"), reason=None)
+        )
+        while self._sent_queue:
+            batch, self._sent_queue = self._sent_queue, []
+            items = [item for item, _ in batch]
+            finishing = [item for item in items if item["d_id"] is not None]
+            try:
+                async with self._write() as session:
+                    connection = await session.connection()
+                    await connection.execute(mark_part, items)
+                    if finishing:
+                        await connection.execute(close, finishing)
+            except Exception as exc:  # every waiter learns that its record failed
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for _, future in batch:
+                if not future.done():
+                    future.set_result(None)
 
     async def part_failed(self, part_id: int, *, reason: str, attempts: int) -> None:
         """Record that a part could not be sent this run (it stays due for the next one)."""
@@ -270,7 +339,7 @@ class Ledger:
             .where(DigestPartRow.id == part_id)
             .values(status="failed", reason=reason[:1000], attempts=attempts)
         )
-        async with self._sessions.begin() as session:
+        async with self._write() as session:
             await session.execute(stmt)
 
     async def finish(
@@ -296,7 +365,7 @@ class Ledger:
                 next_attempt_at=retry_at,
             )
         )
-        async with self._sessions.begin() as session:
+        async with self._write() as session:
             return bool(getattr(await session.execute(stmt), "rowcount", 0))
 
     async def release(self, owner: str) -> int:
@@ -306,12 +375,12 @@ class Ledger:
             .where(DigestDeliveryRow.owner == owner, DigestDeliveryRow.status == "sending")
             .values(status="pending", owner=None, lease_until=None)
         )
-        async with self._sessions.begin() as session:
+        async with self._write() as session:
             return int(getattr(await session.execute(stmt), "rowcount", 0) or 0)
 
     async def migrate_chat(self, old_chat_id: int, new_chat_id: int) -> None:
         """A group became a supergroup: move the subscriber and its deliveries to the new chat id."""
-        async with self._sessions.begin() as session:
+        async with self._write() as session:
             taken = await session.scalar(
                 select(SubscriberRow.chat_id).where(SubscriberRow.chat_id == new_chat_id)
             )
