@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from telegram import BotCommand, BotCommandScopeChat, Update
@@ -185,17 +186,57 @@ def build_application(
     return application
 
 
+@dataclass(frozen=True)
+class Webhook:
+    """Where the webhook server listens and what Telegram is told (setWebhook)."""
+
+    url: str
+    secret: str
+    port: int
+    listen: str = "0.0.0.0"
+    path: str = ""
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Webhook | None:
+        """The webhook of WEBHOOK_URL / WEBHOOK_SECRET / PORT, or None for long polling."""
+        if not settings.webhook_url or settings.webhook_secret is None:
+            return None
+        return cls(
+            url=settings.webhook_url,
+            secret=settings.webhook_secret.get_secret_value(),
+            port=settings.port,
+            listen=settings.webhook_listen,
+            path=settings.webhook_path(),
+        )
+
+
 @asynccontextmanager
 async def running(
-    application: AnyApplication, *, poll_interval: float = 0.0
+    application: AnyApplication, *, poll_interval: float = 0.0, webhook: Webhook | None = None
 ) -> AsyncIterator[AnyApplication]:
-    """Run `application` with long polling inside an existing event loop, like run_polling does."""
+    """Run `application` inside an existing event loop, like run_polling / run_webhook do.
+
+    With a webhook, PTB's server refuses (403) every request without the right
+    X-Telegram-Bot-Api-Secret-Token header.
+    """
     await application.initialize()
     try:
         if application.post_init:
             await application.post_init(application)
         assert application.updater is not None
-        await application.updater.start_polling(poll_interval=poll_interval, allowed_updates=Update.ALL_TYPES)
+        if webhook is None:
+            await application.updater.start_polling(
+                poll_interval=poll_interval, allowed_updates=Update.ALL_TYPES
+            )
+        else:
+            await application.updater.start_webhook(
+                listen=webhook.listen,
+                port=webhook.port,
+                url_path=webhook.path,
+                webhook_url=webhook.url,
+                secret_token=webhook.secret,
+                allowed_updates=Update.ALL_TYPES,
+            )
         await application.start()
         try:
             yield application
@@ -210,4 +251,4 @@ async def running(
             await application.post_shutdown(application)
 
 
-__all__ = ["build_application", "register_handlers", "running"]
+__all__ = ["Webhook", "build_application", "register_handlers", "running"]

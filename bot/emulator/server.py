@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import time
 from collections.abc import Callable
@@ -10,6 +11,7 @@ from http import HTTPStatus
 from types import TracebackType
 from typing import Any, Final, Self
 
+import aiohttp
 from aiohttp import web
 
 from bot.emulator.chats import ChatModel
@@ -89,6 +91,8 @@ class FakeBotAPI:
         self._calls: list[ApiCall] = []
         self._faults: list[Fault] = []
         self._delays: dict[str, float] = {}
+        self._pusher: asyncio.Task[None] | None = None
+        self.webhook_deliveries: list[int] = []  # HTTP status of every webhook POST, in order
 
     # --- lifecycle ---
 
@@ -107,6 +111,7 @@ class FakeBotAPI:
             raise
         self._runner, self._model.closing = runner, False
         self._address = (host, int(runner.addresses[0][1]))
+        self._pusher = asyncio.create_task(self._push_webhook(), name="fake-telegram-webhook")
 
     async def stop(self) -> None:
         """Release long polls and delayed calls, then close the server."""
@@ -114,6 +119,11 @@ class FakeBotAPI:
             return
         self._model.closing = True
         self._model.updates_signal.notify()
+        if self._pusher is not None:
+            self._pusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._pusher
+            self._pusher = None
         runner, self._runner = self._runner, None
         await runner.cleanup()
 
@@ -316,6 +326,34 @@ class FakeBotAPI:
                 "channel": "bot is not a member of the channel chat",
             }.get(chat["type"], f"bot was kicked from the {chat['type']} chat")
             raise ApiError(403, f"Forbidden: {reason}")
+
+    # --- webhook ---
+
+    async def _push_webhook(self) -> None:
+        """While a webhook is set, POST each pending update to it (with the secret header), in order;
+        an update is dropped from the queue only once the bot answered 2xx, as Telegram does."""
+        model = self._model
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
+            while not model.closing:
+                await model.updates_signal.wait_until(
+                    lambda: model.closing or bool(model.webhook["url"] and model.pending()), 3600
+                )
+                if model.closing:
+                    return
+                update = model.pending()[0]
+                headers = {}
+                if model.webhook.get("secret_token"):
+                    headers["X-Telegram-Bot-Api-Secret-Token"] = str(model.webhook["secret_token"])
+                try:
+                    async with session.post(model.webhook["url"], json=update, headers=headers) as response:
+                        status = response.status
+                except (aiohttp.ClientError, TimeoutError):
+                    status = 0
+                self.webhook_deliveries.append(status)
+                if 200 <= status < 300:
+                    model.confirm(update["update_id"] + 1)
+                else:
+                    await asyncio.sleep(0.2)  # Telegram retries later
 
     # --- helpers ---
 
