@@ -71,7 +71,7 @@ async def test_two_instances_share_the_fan_out_and_take_over_a_dead_ones_claims(
                 await asyncio.sleep(0.05)
             assert len(seen) >= 2, f"only {seen} ever claimed work"
             # kill -9 the first instance outside the unavoidable window (see test_delivery_process)
-            emulator.set_delay(60, "sendMessage")
+            emulator.set_delay(60, "sendMessage", drop_if_gone=True)
             await ledger_agrees(store, emulator)
             assert len(await owners_now(store)) == 2  # the first instance dies holding claims
             first.send_signal(signal.SIGKILL)

@@ -84,7 +84,7 @@ async def test_kill_9_mid_fan_out_then_restart_sends_every_part_exactly_once(
         await wait_sent(emulator, SUBSCRIBERS // 2, timeout=90)
         # Hold every send still on its way, let the ones already answered be recorded, then kill -9:
         # the ledger has parts claimed ("sending") whose requests never reached Telegram.
-        emulator.set_delay(60, "sendMessage")
+        emulator.set_delay(60, "sendMessage", drop_if_gone=True)
         async with Store(await _engine(database_url)) as store:
             await ledger_agrees(store, emulator)
         first.send_signal(signal.SIGKILL)

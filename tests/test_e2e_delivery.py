@@ -74,7 +74,7 @@ async def test_slow_responses_past_the_timeout_are_retried_not_duplicated(
     async with harness.run(send_timeout=0.3, **FAST) as app:
         services = started(app)
         await seed(services.store, CHATS[:5])
-        emulator.set_delay(1.0, "sendMessage")
+        emulator.set_delay(1.0, "sendMessage", drop_if_gone=True)
         await fan_out(services, CHATS[:5])
         for _ in range(100):  # wait for requests abandoned by the timed-out client
             if status_counts(emulator).get(499, 0) >= 5:

@@ -92,6 +92,7 @@ class FakeBotAPI:
         self._faults: list[Fault] = []
         self._delays: dict[str, float] = {}
         self._pusher: asyncio.Task[None] | None = None
+        self._drop_if_gone: set[str] = set()
         self.webhook_deliveries: list[int] = []  # HTTP status of every webhook POST, in order
 
     # --- lifecycle ---
@@ -261,12 +262,19 @@ class FakeBotAPI:
         text = description if description is not None else _default_description(status, parameters)
         self._faults.append(Fault(method.lower(), status, count, text, parameters or None))
 
-    def set_delay(self, seconds: float, method: str = "*") -> None:
-        """Delay responses to method ("*" = methods without their own delay); 0 removes the delay."""
+    def set_delay(self, seconds: float, method: str = "*", *, drop_if_gone: bool = False) -> None:
+        """Delay responses to method ("*" = methods without their own delay); 0 removes the delay.
+
+        By default the request is still executed when the client has given up meanwhile (Telegram may
+        deliver a message whose request timed out). drop_if_gone=True models latency on the way *to*
+        Telegram instead: a request whose client went away (timeout, killed process) is never executed.
+        """
+        key = method.lower()
         if seconds > 0:
-            self._delays[method.lower()] = seconds
+            self._delays[key] = seconds
         else:
-            self._delays.pop(method.lower(), None)
+            self._delays.pop(key, None)
+        (self._drop_if_gone.add if seconds > 0 and drop_if_gone else self._drop_if_gone.discard)(key)
 
     # --- HTTP ---
 
@@ -282,10 +290,11 @@ class FakeBotAPI:
                 raise ApiError(401, "Unauthorized")
             method = self._methods.get(method.lower(), method)
             params = await _read_params(request)
+            dropping = self._delay_key(method) in self._drop_if_gone
             await self._delay(method)
-            if request.transport is None or request.transport.is_closing():
+            if dropping and (request.transport is None or request.transport.is_closing()):
                 # The client gave up (timeout) or died while the request was still on its way: it never
-                # reached Telegram, so nothing is executed. (Delays model the path *to* Telegram.)
+                # reached Telegram, so nothing is executed (see set_delay's drop_if_gone).
                 self._calls.append(ApiCall(method, params, 499, asyncio.get_running_loop().time()))
                 return web.Response(status=499)
             self._check_fault(method)
@@ -297,6 +306,9 @@ class FakeBotAPI:
             status, body = exc.status, exc.body()
         self._calls.append(ApiCall(method, params, status, asyncio.get_running_loop().time()))
         return web.json_response(body, status=status)
+
+    def _delay_key(self, method: str) -> str:
+        return method.lower() if method.lower() in self._delays else "*"
 
     async def _delay(self, method: str) -> None:
         seconds = self._delays.get(method.lower(), self._delays.get("*", 0.0))
