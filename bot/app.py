@@ -34,7 +34,7 @@ from summarizer import Summarizer
 log = logging.getLogger(__name__)
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
-ENGINE_CONCURRENCY = 64  # parts in flight at once: ~64 / 20 ms round trip is far above 1000 msg/s
+ENGINE_CONCURRENCY = 32  # parts in flight at once: 32 / ~20 ms round trip is well above 1000 msg/s
 
 
 def _commands(*groups: tuple[tuple[str, str, str], ...]) -> list[BotCommand]:
@@ -176,7 +176,7 @@ def build_application(
             )
         )
         # httpcore's pool assigns requests in O(connections x queued requests): keep it modest.
-        .connection_pool_size(ENGINE_CONCURRENCY + 32)
+        .connection_pool_size(ENGINE_CONCURRENCY + 8)
         .concurrent_updates(True)
         .post_init(post_init)
         .post_shutdown(post_shutdown)

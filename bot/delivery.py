@@ -257,8 +257,10 @@ class DeliveryEngine:
                 retry_at=retry_at,
             )
             return
-        if not await ledger.finish(claim.delivery_id, self.owner, status="sent", now=self._clock()):
-            log.warning("lost the lease on delivery %s before finishing it", claim.delivery_id)
+        finally:
+            self._held.pop(claim.delivery_id, None)
+        if not claim.parts:  # every part went out before a crash; the last "sent" record closes the rest
+            await ledger.finish(claim.delivery_id, self.owner, status="sent", now=self._clock())
 
     async def _keep_lease(self, claim: Claim) -> None:
         """Fencing before a send: re-check and extend the lease in the database when it may be running
@@ -330,6 +332,7 @@ class DeliveryEngine:
                 message_id=message.message_id,
                 now=self._clock(),
                 attempts=attempts,
+                finish=(claim.delivery_id, self.owner) if last else None,
             )
             return chat_id
 
