@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -59,6 +60,12 @@ async def seed(url: str, count: int) -> None:
         )
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def peak_rss_mb(pid: int) -> float:
     """The process's peak resident set size (VmHWM) in MB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -91,6 +98,8 @@ async def run(size: int, rate: int) -> dict[str, float]:
                 pauses.append(1.0)
 
         emulator.on_send(on_send)
+        arrivals: dict[int, float] = {}  # id(SentMessage) -> monotonic time it was recorded
+        emulator.on_send(lambda m: arrivals.__setitem__(id(m), time.monotonic()))
         with tempfile.TemporaryDirectory() as tmp:
             url = f"sqlite+aiosqlite:///{tmp}/bench.db"
             await seed(url, size)
@@ -107,24 +116,29 @@ async def run(size: int, rate: int) -> dict[str, float]:
             )
             with (Path(tmp) / "bot.log").open("wb") as log:
                 process = await asyncio.create_subprocess_exec(
-                    sys.executable, *os.environ.get("BENCH_PY_ARGS", "").split(), "-m", "bot", cwd=tmp, env=env, stdout=log, stderr=log
+                    sys.executable,
+                    *os.environ.get("BENCH_PY_ARGS", "").split(),
+                    "-m",
+                    "bot",
+                    cwd=tmp,
+                    env=env,
+                    stdout=log,
+                    stderr=log,
                 )
                 try:
                     latencies = await measure(emulator, digests, size - len(blocked), process)
                     rss = peak_rss_mb(process.pid)
-                    fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-                    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+                    cpu = cpu_seconds(process.pid)
                     print(f"  (bot process CPU {cpu:.1f}s; bench process CPU {time.process_time():.1f}s)")
                 finally:
                     process.terminate()
                     await process.wait()
                     if os.environ.get("BENCH_KEEP_LOG"):
-                        Path(os.environ["BENCH_KEEP_LOG"]).write_bytes((Path(tmp) / "bot.log").read_bytes())
+                        shutil.copy(Path(tmp) / "bot.log", os.environ["BENCH_KEEP_LOG"])
     wanted = set(chats) - blocked
     counts = Counter(m.chat_id for m in digests)
-    times = [m.date for m in digests]
-    first = min(_times(emulator_calls=digests))
-    last = max(_times(emulator_calls=digests))
+    stamps = [arrivals[id(m)] for m in digests]
+    first, last = min(stamps), max(stamps)
     elapsed = max(last - first, 1e-9)
     achieved = len(digests) / elapsed
     return {
@@ -139,15 +153,7 @@ async def run(size: int, rate: int) -> dict[str, float]:
         "p99_ms": 1000 * _p99(latencies),
         "median_ms": 1000 * statistics.median(latencies) if latencies else float("nan"),
         "commands": len(latencies),
-        "seconds_resolution": len(set(times)),
     }
-
-
-_ARRIVALS: dict[int, float] = {}
-
-
-def _times(emulator_calls: list[SentMessage]) -> list[float]:
-    return [_ARRIVALS[id(m)] for m in emulator_calls if id(m) in _ARRIVALS]
 
 
 def _p99(values: list[float]) -> float:
@@ -161,7 +167,6 @@ async def measure(
     emulator: FakeBotAPI, digests: list[SentMessage], expected: int, process: asyncio.subprocess.Process
 ) -> list[float]:
     """Wait for the fan-out to finish, timing /start from other users every 100 ms meanwhile."""
-    emulator.on_send(lambda m: _ARRIVALS.__setitem__(id(m), time.monotonic()))
     latencies: list[float] = []
     user = 1
     while len(digests) < 1:  # wait for the bot to start and the fan-out to begin
@@ -193,8 +198,10 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000", help="comma-separated subscriber counts")
     parser.add_argument("--rate", type=int, default=1000, help="SEND_RATE (messages/s)")
     args = parser.parse_args()
-    print(f"{'subscribers':>11} {'time s':>7} {'rate/conf':>9} {'excl.429':>8} {'lost':>5} {'dup':>4} "
-          f"{'RSS MB':>7} {'p99 ms':>7} {'med ms':>7} {'cmds':>5}")
+    print(
+        f"{'subscribers':>11} {'time s':>7} {'rate/conf':>9} {'excl.429':>8} {'lost':>5} {'dup':>4} "
+        f"{'RSS MB':>7} {'p99 ms':>7} {'med ms':>7} {'cmds':>5}"
+    )
     for size in (int(s) for s in args.sizes.split(",")):
         r = asyncio.run(run(size, args.rate))
         print(
