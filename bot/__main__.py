@@ -8,7 +8,7 @@ import sys
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError
 
-from bot.app import build_application
+from bot.app import Webhook, build_application
 from bot.config import ConfigError, Settings, load_settings
 from bot.logsetup import setup_logging
 from bot.storage import StorageError
@@ -18,10 +18,21 @@ log = logging.getLogger("bot")
 
 
 def run_live(settings: Settings) -> int:
-    """Long-poll Telegram until SIGINT/SIGTERM."""
+    """Long-poll Telegram (or serve the webhook of WEBHOOK_URL) until SIGINT/SIGTERM."""
     application = build_application(settings)
+    webhook = Webhook.from_settings(settings)
     try:
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
+        if webhook is None:
+            application.run_polling(allowed_updates=Update.ALL_TYPES)
+        else:
+            application.run_webhook(
+                listen=webhook.listen,
+                port=webhook.port,
+                url_path=webhook.path,
+                webhook_url=webhook.url,
+                secret_token=webhook.secret,
+                allowed_updates=Update.ALL_TYPES,
+            )
     except (SummarizerError, StorageError, InvalidToken, NetworkError) as exc:
         log.critical("cannot start: %s", exc)
         return 1

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -26,6 +27,8 @@ from telegram.ext import (
 from bot import digest
 from bot.clock import Clock, utc_now
 from bot.config import Settings
+from bot.delivery import DeliveryEngine, EngineConfig
+from bot.fanout import DigestRenderer, FanOut
 from bot.handlers import admin, buttons, common, feeds, inline, reading, subscription, topics
 from bot.handlers.replies import Context
 from bot.ingest.feeds import FeedPoller
@@ -42,6 +45,7 @@ log = logging.getLogger(__name__)
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 FIRST_FEED_POLL = timedelta(minutes=1)
+ENGINE_CONCURRENCY = 32  # parts in flight at once: 32 / ~20 ms round trip is well above 1000 msg/s
 
 
 def _commands(*groups: tuple[tuple[str, str, str], ...]) -> list[BotCommand]:
@@ -134,6 +138,29 @@ def register_handlers(application: AnyApplication) -> None:
     application.add_error_handler(on_error)
 
 
+def _engine(application: AnyApplication, settings: Settings, store: Store, clock: Clock) -> DeliveryEngine:
+    """The digest delivery engine, wired to drop or move a chat's job when it blocks or migrates."""
+
+    async def blocked(chat_id: int) -> None:
+        digest.unschedule(application, chat_id)
+
+    async def migrated(old_chat_id: int, new_chat_id: int) -> None:
+        digest.unschedule(application, old_chat_id)
+        sub = await store.get_subscriber(new_chat_id)
+        if sub is not None and sub.subscribed and not sub.blocked:
+            digest.schedule(application, sub)
+
+    config = EngineConfig(
+        send_retries=settings.send_retries,
+        send_backoff=settings.send_backoff,
+        send_timeout=settings.send_timeout,
+        lease=settings.delivery_lease,
+        retry_after=settings.delivery_retry_after,
+        concurrency=min(ENGINE_CONCURRENCY, max(4, settings.send_rate)),
+    )
+    return DeliveryEngine(application.bot, store, clock, config, on_blocked=blocked, on_migrated=migrated)
+
+
 def build_application(
     settings: Settings,
     *,
@@ -174,6 +201,13 @@ def build_application(
             clock=clock,
             on_stored=semantic.index_article,
         )
+        engine = _engine(application, settings, store, clock)
+        renderer = DigestRenderer(
+            semantic,
+            topic_min_similarity=settings.topic_min_similarity,
+            merge_min_similarity=settings.merge_min_similarity,
+        )
+        fanout = FanOut(store, engine, clock, renderer)
         interval = timedelta(minutes=settings.feed_poll_minutes)
         poller = FeedPoller(store=store, fetcher=fetcher, ingestor=ingestor, interval=interval, clock=clock)
         services = Services(
@@ -185,6 +219,8 @@ def build_application(
             ingestor=ingestor,
             feeds=poller,
             semantic=semantic,
+            delivery=engine,
+            fanout=fanout,
         )
         attach(application, services)
         assert application.job_queue is not None
@@ -197,11 +233,14 @@ def build_application(
         )
         await _publish_commands(application, settings)
         restored = await digest.restore_jobs(application, services)
+        engine.start()
         log.info("ready: summarizer %s, %d digest job(s) scheduled", worker.name, restored)
 
     async def post_shutdown(application: AnyApplication) -> None:
         services = services_of(application)
         if services is not None:
+            await services.fanout.close()
+            await services.delivery.stop()
             services.worker.close()
             await services.fetcher.close()
             await services.store.close()
@@ -210,7 +249,17 @@ def build_application(
         ApplicationBuilder()
         .token(bot_token)
         .base_url(base_url or settings.telegram_api_url)
-        .rate_limiter(AIORateLimiter(max_retries=2))
+        .rate_limiter(
+            AIORateLimiter(
+                overall_max_rate=settings.send_rate,
+                overall_time_period=1,
+                group_max_rate=20,
+                group_time_period=60,
+                max_retries=3,
+            )
+        )
+        # httpcore's pool assigns requests in O(connections x queued requests): keep it modest.
+        .connection_pool_size(ENGINE_CONCURRENCY + 8)
         .concurrent_updates(True)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
@@ -220,17 +269,57 @@ def build_application(
     return application
 
 
+@dataclass(frozen=True)
+class Webhook:
+    """Where the webhook server listens and what Telegram is told (setWebhook)."""
+
+    url: str
+    secret: str
+    port: int
+    listen: str = "0.0.0.0"
+    path: str = ""
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Webhook | None:
+        """The webhook of WEBHOOK_URL / WEBHOOK_SECRET / PORT, or None for long polling."""
+        if not settings.webhook_url or settings.webhook_secret is None:
+            return None
+        return cls(
+            url=settings.webhook_url,
+            secret=settings.webhook_secret.get_secret_value(),
+            port=settings.port,
+            listen=settings.webhook_listen,
+            path=settings.webhook_path(),
+        )
+
+
 @asynccontextmanager
 async def running(
-    application: AnyApplication, *, poll_interval: float = 0.0
+    application: AnyApplication, *, poll_interval: float = 0.0, webhook: Webhook | None = None
 ) -> AsyncIterator[AnyApplication]:
-    """Run `application` with long polling inside an existing event loop, like run_polling does."""
+    """Run `application` inside an existing event loop, like run_polling / run_webhook do.
+
+    With a webhook, PTB's server refuses (403) every request without the right
+    X-Telegram-Bot-Api-Secret-Token header.
+    """
     await application.initialize()
     try:
         if application.post_init:
             await application.post_init(application)
         assert application.updater is not None
-        await application.updater.start_polling(poll_interval=poll_interval, allowed_updates=Update.ALL_TYPES)
+        if webhook is None:
+            await application.updater.start_polling(
+                poll_interval=poll_interval, allowed_updates=Update.ALL_TYPES
+            )
+        else:
+            await application.updater.start_webhook(
+                listen=webhook.listen,
+                port=webhook.port,
+                url_path=webhook.path,
+                webhook_url=webhook.url,
+                secret_token=webhook.secret,
+                allowed_updates=Update.ALL_TYPES,
+            )
         await application.start()
         try:
             yield application
@@ -245,4 +334,4 @@ async def running(
             await application.post_shutdown(application)
 
 
-__all__ = ["build_application", "register_handlers", "running"]
+__all__ = ["Webhook", "build_application", "register_handlers", "running"]

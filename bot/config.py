@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from datetime import time
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
@@ -62,6 +63,37 @@ class Settings(BaseSettings):
     search_min_similarity: float = Field(default=0.25, ge=-1.0, le=1.0)
     topic_min_similarity: float = Field(default=0.22, ge=-1.0, le=1.0)
     merge_min_similarity: float = Field(default=0.60, ge=-1.0, le=1.0)
+    send_rate: int = Field(default=30, ge=1, le=1000)
+    send_retries: int = Field(default=5, ge=0, le=20)
+    send_backoff: float = Field(default=0.5, gt=0, le=60)
+    send_timeout: float = Field(default=10.0, gt=0, le=120)
+    delivery_lease: float = Field(default=30.0, ge=1, le=3600)
+    delivery_retry_after: float = Field(default=300.0, ge=1, le=86400)
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    port: int = Field(default=8443, ge=1, le=65535)
+    webhook_listen: str = "0.0.0.0"
+
+    @field_validator("webhook_url", "webhook_secret", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _check_webhook_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError(f"expected an https URL such as https://bot.example.com/telegram, got {value!r}")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _check_webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()):
+            raise ValueError("expected 1-256 characters A-Z, a-z, 0-9, _ or - (Telegram's rule)")
+        return value
 
     @field_validator("bot_token", mode="before")
     @classmethod
@@ -118,6 +150,25 @@ class Settings(BaseSettings):
                 f"expected an SQLAlchemy URL such as sqlite+aiosqlite:///newsbot.db, got {value!r}"
             )
         return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_a_secret(self) -> Settings:
+        if self.webhook_url and self.webhook_secret is None:
+            raise ValueError("WEBHOOK_SECRET is required with WEBHOOK_URL (requests without it are refused)")
+        return self
+
+    @model_validator(mode="after")
+    def _lease_outlives_a_send(self) -> Settings:
+        if self.delivery_lease < 2 * self.send_timeout:
+            raise ValueError(
+                f"DELIVERY_LEASE ({self.delivery_lease:g}s) must be at least twice SEND_TIMEOUT "
+                f"({self.send_timeout:g}s), or another instance could take over a send still in flight"
+            )
+        return self
+
+    def webhook_path(self) -> str:
+        """The path the webhook server listens on: the path of WEBHOOK_URL."""
+        return urlsplit(self.webhook_url or "").path.strip("/")
 
     def token(self) -> str | None:
         """The bot token in clear, or None when unset (playground mode)."""

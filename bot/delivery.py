@@ -1,16 +1,50 @@
-"""Every outgoing message goes through here: HTML, split to Telegram's limit, in order."""
+"""Every outgoing message goes through here: replies (`send_html`) and the digest delivery engine.
+
+The engine drains the durable ledger (`bot.storage.ledger`): it claims deliveries under a lease, sends
+their parts in order and records each outcome right after Telegram answers. Rate limits: PTB's
+`AIORateLimiter` (built in `bot.app`) enforces the global rate (SEND_RATE), 20/min per group and pauses
+*every* request while a 429's retry_after runs; it does not limit private chats, so the engine spaces
+the parts of one private chat by `PRIVATE_CHAT_INTERVAL` itself.
+
+Exactly once: a delivery is marked "sending" (claimed) before its first part goes out, and each part is
+marked "sent" with Telegram's message id as soon as the response arrives. After a crash the unsent parts
+are resent, the sent ones never. The one window that cannot be closed is a part Telegram accepted while
+the process died before the "sent" row was committed (about one HTTP response plus one commit, a few
+milliseconds): that part is sent again after the restart, so it is delivered at least once, never lost.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import html
+import json
 import logging
+import random
+import re
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Final
 
 from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message
 from telegram.constants import ParseMode
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 
+from bot.clock import Clock
 from bot.formatting import MESSAGE_LIMIT, split_message
+from bot.storage import Store
+from bot.storage.ledger import Claim, ClaimedPart
 
 log = logging.getLogger(__name__)
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+PRIVATE_CHAT_INTERVAL: Final = 1.0  # Telegram: about one message per second in a private chat
+BACKOFF_CAP: Final = 30.0
+MAX_RATE_LIMIT_WAITS: Final = 50
+RETRY_WINDOW: Final = timedelta(hours=20)  # a failed digest is retried until the next one is near
+_TAG: Final = re.compile(r"<[^>]+>")
+_ARTICLE_REF: Final = re.compile(r"#(\d+)")
 
 
 async def send_html(
@@ -36,3 +70,311 @@ async def send_html(
             )
         )
     return sent
+
+
+class DeliveryError(Exception):
+    """Base class of the delivery engine's own errors."""
+
+
+class ChatBlocked(DeliveryError):
+    """Telegram answered 403: the user blocked the bot or the chat is gone."""
+
+
+class LeaseLost(DeliveryError):
+    """Another instance took the delivery over (this one's lease expired); stop without sending."""
+
+
+class PartFailed(DeliveryError):
+    """A part could not be sent within the retry bound (or Telegram refused it for good)."""
+
+
+def html_to_plain(html_text: str) -> str:
+    """The text a reader would see, without markup (for the can't-parse-entities fallback)."""
+    return html.unescape(_TAG.sub("", html_text))
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """Tunables of the engine, from Settings."""
+
+    send_retries: int = 5
+    send_backoff: float = 0.5
+    send_timeout: float = 10.0
+    lease: float = 30.0
+    retry_after: float = 300.0
+    concurrency: int = 64
+    poll_interval: float = 1.0
+
+
+class DeliveryEngine:
+    """Drains the digest ledger: claim, send in order with retries, record; one per bot process."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        store: Store,
+        clock: Clock,
+        config: EngineConfig,
+        *,
+        on_blocked: Callable[[int], Awaitable[None]] | None = None,
+        on_migrated: Callable[[int, int], Awaitable[None]] | None = None,
+    ) -> None:
+        """Wire the engine; `on_blocked`/`on_migrated` let the app drop or move the chat's job."""
+        self._bot, self._store, self._clock, self._config = bot, store, clock, config
+        self._on_blocked, self._on_migrated = on_blocked, on_migrated
+        self.owner = f"{uuid.uuid4().hex[:12]}"
+        self._wake = asyncio.Event()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._slots = asyncio.Semaphore(config.concurrency)
+        self._runner: asyncio.Task[None] | None = None
+        self._renewer: asyncio.Task[None] | None = None
+        self._random = random.Random()
+        self._held: dict[int, float] = {}  # delivery id -> loop time its lease was last set
+
+    # --- lifecycle ---
+
+    def start(self) -> None:
+        """Start draining in the background (resumes whatever a previous run left unsent)."""
+        if self._runner is None:
+            self._runner = asyncio.create_task(self._run(), name="delivery-engine")
+            self._renewer = asyncio.create_task(self._renew_leases(), name="delivery-leases")
+
+    async def stop(self) -> None:
+        """Stop claiming, cancel in-flight deliveries and give their claims back for an immediate resume."""
+        for task in (self._runner, self._renewer, *self._tasks):
+            if task is not None:
+                task.cancel()
+        for task in (self._runner, self._renewer, *self._tasks):
+            if task is not None:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._runner = self._renewer = None
+        released = await self._store.ledger.release(self.owner)
+        if released:
+            log.info("gave back %d unfinished digest deliveries", released)
+
+    def kick(self) -> None:
+        """New work was planned: claim now instead of at the next poll."""
+        self._wake.set()
+
+    async def drain(self) -> int:
+        """Claim and deliver until nothing is claimable; return the deliveries handled (tests, /digest)."""
+        handled = 0
+        while claims := await self._claim(self._config.concurrency):
+            await asyncio.gather(*(self._deliver(claim) for claim in claims))
+            handled += len(claims)
+        return handled
+
+    # --- the loop ---
+
+    async def _claim(self, limit: int) -> list[Claim]:
+        return await self._store.ledger.claim(
+            self.owner,
+            self._clock(),
+            lease=timedelta(seconds=self._config.lease),
+            limit=limit,
+            retry_window=RETRY_WINDOW,
+        )
+
+    async def _run(self) -> None:
+        """Claim in batches: refill when half the slots are free, otherwise poll for new or due work."""
+        refill = max(1, self._config.concurrency // 2)
+        while True:
+            free = self._config.concurrency - len(self._tasks)
+            claims: list[Claim] = []
+            if free >= refill or not self._tasks:
+                try:
+                    claims = await self._claim(free)
+                except Exception:  # the database is briefly unreachable: keep the loop alive
+                    log.exception("claiming digest deliveries failed; retrying")
+            for claim in claims:
+                task = asyncio.create_task(self._deliver(claim))
+                self._tasks.add(task)
+                task.add_done_callback(self._done)
+            if claims and len(claims) == free:  # there may be more: claim again once slots free up
+                while self._config.concurrency - len(self._tasks) < refill:
+                    await self._wait(self._config.poll_interval)
+                continue
+            await self._wait(self._config.poll_interval)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        self._wake.set()
+        if not task.cancelled() and task.exception() is not None:
+            log.error("digest delivery crashed", exc_info=task.exception())
+
+    async def _wait(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), seconds)
+        self._wake.clear()
+
+    async def _renew_leases(self) -> None:
+        interval = max(0.2, self._config.lease / 3)
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self._store.ledger.renew(
+                    self.owner, self._clock(), timedelta(seconds=self._config.lease)
+                )
+            except Exception:  # keep renewing; a lost lease only means another instance may take over
+                log.exception("renewing delivery leases failed")
+
+    # --- one delivery ---
+
+    async def _deliver(self, claim: Claim) -> None:
+        """Send a claimed delivery's remaining parts in order, then close it in the ledger."""
+        ledger = self._store.ledger
+        chat_id = claim.chat_id
+        last_sent = -PRIVATE_CHAT_INTERVAL
+        loop = asyncio.get_running_loop()
+        self._held[claim.delivery_id] = loop.time()  # the claim itself set the lease
+        try:
+            for index, part in enumerate(claim.parts):
+                if chat_id > 0:  # private chat: AIORateLimiter does not space these
+                    await asyncio.sleep(max(0.0, last_sent + PRIVATE_CHAT_INTERVAL - loop.time()))
+                chat_id = await self._send_part(claim, part, chat_id, last=index == len(claim.parts) - 1)
+                last_sent = loop.time()
+        except ChatBlocked as exc:
+            log.info("chat %s blocked the bot; unsubscribing it", chat_id)
+            await self._store.mark_blocked(chat_id)
+            await ledger.finish(
+                claim.delivery_id, self.owner, status="blocked", now=self._clock(), reason=str(exc)
+            )
+            if self._on_blocked is not None:
+                await self._on_blocked(chat_id)
+            return
+        except LeaseLost:
+            log.warning("lost the lease on delivery %s; another instance resumes it", claim.delivery_id)
+            return
+        except PartFailed as exc:
+            retry_at = self._clock() + timedelta(seconds=self._config.retry_after)
+            log.warning("digest for chat %s failed (%s); retrying at %s", chat_id, exc, retry_at)
+            await ledger.finish(
+                claim.delivery_id,
+                self.owner,
+                status="failed",
+                now=self._clock(),
+                reason=str(exc),
+                retry_at=retry_at,
+            )
+            return
+        finally:
+            self._held.pop(claim.delivery_id, None)
+        if not claim.parts:  # every part went out before a crash; the last "sent" record closes the rest
+            await ledger.finish(claim.delivery_id, self.owner, status="sent", now=self._clock())
+
+    async def _keep_lease(self, claim: Claim) -> None:
+        """Fencing before a send: re-check and extend the lease in the database when it may be running
+        out (a send must end before it does, hence lease >= 2 x timeout); raise LeaseLost if gone."""
+        loop = asyncio.get_running_loop()
+        if (
+            loop.time() - self._held.get(claim.delivery_id, 0.0)
+            < self._config.lease - 1.5 * self._config.send_timeout
+        ):
+            return
+        lease = timedelta(seconds=self._config.lease)
+        if not await self._store.ledger.hold(claim.delivery_id, self.owner, self._clock(), lease):
+            raise LeaseLost(f"delivery {claim.delivery_id}")
+        self._held[claim.delivery_id] = loop.time()
+
+    async def _send_part(self, claim: Claim, part: ClaimedPart, chat_id: int, *, last: bool) -> int:
+        """Send one part with retries; record it; return the chat id (changed if the chat migrated)."""
+        attempts, rate_waits, plain = part.attempts, 0, False
+        while True:
+            attempts += 1
+            await self._keep_lease(claim)
+            try:
+                async with self._slots:
+                    message = await self._send(chat_id, part, plain=plain)
+            except RetryAfter as exc:  # the limiter already paused everyone and retried; wait once more
+                rate_waits += 1
+                attempts -= 1
+                if rate_waits > MAX_RATE_LIMIT_WAITS:
+                    await self._fail(part, attempts, f"rate limited {rate_waits} times")
+                await asyncio.sleep(_seconds(exc.retry_after))
+                continue
+            except Forbidden as exc:
+                await self._store.ledger.part_failed(
+                    part.part_id, reason=f"blocked: {exc.message}", attempts=attempts
+                )
+                raise ChatBlocked(exc.message) from exc
+            except ChatMigrated as exc:
+                log.info("chat %s migrated to %s; resending there", chat_id, exc.new_chat_id)
+                await self._store.ledger.migrate_chat(chat_id, exc.new_chat_id)
+                if self._on_migrated is not None:
+                    await self._on_migrated(chat_id, exc.new_chat_id)
+                chat_id, attempts = exc.new_chat_id, attempts - 1
+                continue
+            except BadRequest as exc:
+                if "can't parse entities" in exc.message.lower() and not plain:
+                    refs = ", ".join(sorted(set(_ARTICLE_REF.findall(html_to_plain(part.html))))) or "unknown"
+                    log.error(
+                        "digest part %s for chat %s was rejected (%s); resending as plain text. articles: %s",
+                        part.part,
+                        chat_id,
+                        exc.message,
+                        refs,
+                    )
+                    plain = True
+                    continue
+                await self._fail(part, attempts, f"bad request: {exc.message}")
+            except NetworkError as exc:  # 5xx, timeouts, connection errors (BadRequest handled above)
+                if attempts > self._config.send_retries:
+                    await self._fail(part, attempts, f"gave up after {attempts} attempts: {exc.message}")
+                delay = self._backoff(attempts)
+                log.info(
+                    "sending to chat %s failed (%s); retry %d in %.2fs", chat_id, exc.message, attempts, delay
+                )
+                await asyncio.sleep(delay)
+                continue
+            await self._store.ledger.part_sent(
+                part.part_id,
+                chat_id=chat_id,
+                message_id=message.message_id,
+                now=self._clock(),
+                attempts=attempts,
+                finish=(claim.delivery_id, self.owner) if last else None,
+            )
+            return chat_id
+
+    async def _send(self, chat_id: int, part: ClaimedPart, *, plain: bool) -> Message:
+        timeout = self._config.send_timeout
+        markup = (
+            InlineKeyboardMarkup.de_json(json.loads(part.markup), self._bot)
+            if part.markup is not None
+            else None
+        )
+        if plain:
+            return await self._bot.send_message(
+                chat_id,
+                html_to_plain(part.html),
+                reply_markup=markup,
+                link_preview_options=_NO_PREVIEW,
+                read_timeout=timeout,
+                write_timeout=timeout,
+                connect_timeout=timeout,
+            )
+        return await self._bot.send_message(
+            chat_id,
+            part.html,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup,
+            link_preview_options=_NO_PREVIEW,
+            read_timeout=timeout,
+            write_timeout=timeout,
+            connect_timeout=timeout,
+        )
+
+    async def _fail(self, part: ClaimedPart, attempts: int, reason: str) -> None:
+        await self._store.ledger.part_failed(part.part_id, reason=reason, attempts=attempts)
+        raise PartFailed(reason)
+
+    def _backoff(self, attempt: int) -> float:
+        """Exponential backoff with full jitter, capped."""
+        ceiling = min(BACKOFF_CAP, self._config.send_backoff * 2 ** (attempt - 1))
+        return self._random.uniform(ceiling / 2, ceiling)
+
+
+def _seconds(value: int | timedelta) -> float:
+    """retry_after as seconds (PTB gives an int or a timedelta depending on its settings)."""
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)

@@ -1,26 +1,27 @@
-"""The evening digest: what goes in it, when it runs (JobQueue), and sending it once per day."""
+"""The evening digest: when it runs (JobQueue), what goes in it, and handing it to the fan-out."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, CallbackContext, Job
 
-from bot.delivery import send_html
-from bot.digest_layout import DigestMessage, build_digest
-from bot.formatting import articles_html
-from bot.semantic import from_bytes
+from bot.digest_layout import DigestMessage
+from bot.fanout import FIRST_DIGEST_WINDOW, digest_html, plan_digests
 from bot.services import Services, get_services
 from bot.storage import Article, Subscriber
 
 log = logging.getLogger(__name__)
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
-FIRST_DIGEST_WINDOW = timedelta(hours=24)
+CATCH_UP: Final = timedelta(minutes=10)  # a start this soon after a digest time still sends it
+FINAL: Final = frozenset({"sent", "failed", "blocked", "empty"})
+
+__all__ = ["FIRST_DIGEST_WINDOW", "digest_html", "next_run", "schedule", "send_digest", "unschedule"]
 
 
 def job_name(chat_id: int) -> str:
@@ -28,9 +29,13 @@ def job_name(chat_id: int) -> str:
     return f"digest:{chat_id}"
 
 
-def schedule(application: AnyApplication, sub: Subscriber) -> Job[Any]:
-    """(Re)create the daily job at the subscriber's local time, DST-aware via zoneinfo."""
-    unschedule(application, sub.chat_id)
+def schedule(application: AnyApplication, sub: Subscriber, *, replace: bool = True) -> Job[Any]:
+    """(Re)create the daily job at the subscriber's local time, DST-aware via zoneinfo.
+
+    `replace=False` skips looking for an old job (a linear scan of every job): for the start-up rebuild.
+    """
+    if replace:
+        unschedule(application, sub.chat_id)
     assert application.job_queue is not None
     when = sub.digest_time.replace(tzinfo=ZoneInfo(sub.timezone))
     return application.job_queue.run_daily(
@@ -54,11 +59,21 @@ def next_run(application: AnyApplication, chat_id: int) -> datetime | None:
     return None
 
 
+def _just_missed(sub: Subscriber, now: datetime) -> bool:
+    """Whether the subscriber's digest time passed within CATCH_UP (e.g. the bot was restarting)."""
+    local = now.astimezone(ZoneInfo(sub.timezone))
+    due = datetime.combine(local.date(), sub.digest_time, tzinfo=ZoneInfo(sub.timezone))
+    return timedelta(0) <= local - due < CATCH_UP
+
+
 async def restore_jobs(application: AnyApplication, services: Services) -> int:
-    """Rebuild every subscriber's job from the database (jobs are not persisted); return the count."""
+    """Rebuild every subscriber's job (jobs are not persisted), catching up a digest just missed."""
     subscribers = await services.store.list_subscribed()
+    now = services.clock()
     for sub in subscribers:
-        schedule(application, sub)
+        schedule(application, sub, replace=False)
+        if _just_missed(sub, now):
+            services.fanout.request(sub.chat_id)
     return len(subscribers)
 
 
@@ -68,62 +83,37 @@ async def pending_articles(services: Services, chat_id: int, now: datetime) -> l
     return await services.store.articles_between(since, now)
 
 
-def digest_html(articles: list[Article], day: date) -> str:
-    """The digest message: a header and one paragraph per article."""
-    count = f"{len(articles)} stor{'y' if len(articles) == 1 else 'ies'}"
-    return articles_html(f"📰 <b>Your digest for {day:%A, %d %B %Y}</b> — {count}", articles)
-
-
 async def digest_messages(
     services: Services, chat_id: int, articles: list[Article], day: date, layout: str
 ) -> list[DigestMessage]:
     """The chat's digest messages: its topics applied, same-event articles merged, in its layout."""
-    if not articles:
+    renderer = services.fanout.renderer
+    if renderer is None or not articles:
         return []
-    topics = await services.store.list_topics(chat_id)
-    vectors = await services.semantic.vectors_of([a.id for a in articles])
-    settings = services.settings
-    return build_digest(
-        articles,
-        vectors,
-        [(t, from_bytes(t.vector) if t.vector else None) for t in topics],
-        day=day,
-        layout=layout,
-        topic_min_similarity=settings.topic_min_similarity,
-        merge_min_similarity=settings.merge_min_similarity,
-    )
+    return await renderer.messages(articles, day, layout, await services.store.list_topics(chat_id))
 
 
-async def send_digest(application: AnyApplication, services: Services, chat_id: int) -> str:
-    """Send today's digest to one chat at most once; return the delivery status."""
+async def send_digest(
+    application: AnyApplication, services: Services, chat_id: int, *, timeout: float = 60.0
+) -> str:
+    """Plan today's digest for one chat and wait for the engine to deliver it; return its status."""
     sub = await services.store.get_subscriber(chat_id)
     if sub is None or not sub.subscribed:
         return "skipped"
-    now = services.clock()
-    day = now.astimezone(ZoneInfo(sub.timezone)).date()
-    if not await services.store.claim_digest(chat_id, day, now):
+    created = await plan_digests(services.store, [chat_id], services.clock(), services.fanout.renderer)
+    if not created:
         return "duplicate"
-    articles = await pending_articles(services, chat_id, now)
-    messages = await digest_messages(services, chat_id, articles, day, sub.digest_layout)
-    status = "sent"
-    try:
-        for message in messages:
-            await send_html(application.bot, chat_id, message.html, reply_markup=message.keyboard)
-        if not messages:
-            status = "empty"
-    except Forbidden:
-        log.info("chat %s blocked the bot; unsubscribing it", chat_id)
-        await services.store.mark_blocked(chat_id)
-        unschedule(application, chat_id)
-        status = "blocked"
-    except TelegramError as exc:
-        log.warning("digest for chat %s failed: %s", chat_id, exc)
-        status = "failed"
-    await services.store.finish_digest(chat_id, day, status=status, now=now, article_count=len(articles))
+    services.delivery.kick()
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while (status := await services.store.ledger.delivery_status(created[0])) not in FINAL:
+        if loop.time() > deadline:
+            return status or "missing"
+        await asyncio.sleep(0.05)
     return status
 
 
 async def digest_job(context: CallbackContext[Any, Any, Any, Any]) -> None:
-    """JobQueue callback: send the digest of the chat in `job.data`."""
+    """JobQueue callback: the chat in `job.data` is due; the fan-out plans it with the others due now."""
     assert context.job is not None and isinstance(context.job.data, int)
-    await send_digest(context.application, get_services(context), context.job.data)
+    get_services(context).fanout.request(context.job.data)

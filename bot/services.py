@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram.ext import Application, CallbackContext
 
@@ -16,12 +16,16 @@ from bot.semantic import SemanticSearch
 from bot.storage import Store
 from bot.summarizing import SummaryWorker
 
+if TYPE_CHECKING:
+    from bot.delivery import DeliveryEngine
+    from bot.fanout import FanOut
+
 _KEY = "services"
 
 
 @dataclass(frozen=True)
 class Services:
-    """What handlers and jobs share: settings, storage, worker, clock, ingest pipeline, semantic search."""
+    """What handlers and jobs share: settings, storage, worker, clock, ingest, search, digest delivery."""
 
     settings: Settings
     store: Store
@@ -31,6 +35,8 @@ class Services:
     ingestor: Ingestor
     feeds: FeedPoller
     semantic: SemanticSearch
+    delivery: DeliveryEngine
+    fanout: FanOut
 
     def is_admin(self, user_id: int | None) -> bool:
         """Whether `user_id` is one of the configured editors."""

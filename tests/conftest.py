@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.app import build_application, running
+from bot.app import Webhook, build_application, running
 from bot.config import Settings
 from bot.emulator import FakeBotAPI, SentMessage
 from bot.services import Services, services_of
@@ -112,7 +112,7 @@ class BotHarness:
         self.settings, self.emulator, self.summarizer = settings, emulator, summarizer
         self.embedder = embedder
 
-    def run(self, **overrides: Any) -> Any:
+    def run(self, webhook: Webhook | None = None, **overrides: Any) -> Any:
         """An async context manager running the bot (`async with harness.run() as app`)."""
         settings = self.settings.model_copy(update=overrides) if overrides else self.settings
         application = build_application(
@@ -122,7 +122,7 @@ class BotHarness:
             summarizer=self.summarizer,
             embedder=self.embedder,
         )
-        return running(application)
+        return running(application, webhook=webhook)
 
 
 @pytest.fixture

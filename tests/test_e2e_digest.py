@@ -112,6 +112,10 @@ async def test_evening_digest_from_the_job_queue_exactly_once(
         (message,) = await emulator.wait_for(USER_ID, 1, timeout=20)
         assert "Your digest" in message.text and "Council approves budget" in message.text
         assert "1 story" in message.text
+        # the compact layout's buttons travel through the ledger with the part
+        assert message.reply_markup is not None
+        labels = [b["text"] for row in message.reply_markup["inline_keyboard"] for b in row]
+        assert any("summary" in label for label in labels), labels
 
     # Restart the same evening with the job due again: the deliveries table prevents a second digest.
     async with harness.run() as app:

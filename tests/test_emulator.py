@@ -375,3 +375,15 @@ async def test_ptb_application_polls_and_replies(emu: FakeBotAPI) -> None:
     assert asyncio.get_running_loop().time() - started < 3
     assert (reply.text, reply.parse_mode, reply.reply_to_message_id) == ("echo ping", "HTML", 1)
     assert emu.calls("deleteWebhook") and emu.calls("getUpdates")
+
+
+async def test_delay_with_drop_if_gone_never_executes_an_abandoned_request(emu: FakeBotAPI) -> None:
+    emu.set_delay(0.5, "sendMessage", drop_if_gone=True)
+    async with Bot(emu.token, base_url=emu.base_url, request=HTTPXRequest(read_timeout=0.1)) as slow_bot:
+        with pytest.raises(TimedOut):
+            await slow_bot.send_message(CHAT, "slow")
+        emu.set_delay(0, "sendMessage")
+        await slow_bot.send_message(CHAT, "fast")
+    await asyncio.sleep(0.8)  # the abandoned request's delay has run out by now
+    assert [m.text for m in emu.sent(CHAT)] == ["fast"]
+    assert [c.status for c in emu.calls("sendMessage")] == [200, 499]

@@ -114,8 +114,8 @@ async def test_migrations_apply_on_empty_db_and_are_idempotent(db_url: str) -> N
     try:
         assert first.dialect in ("sqlite", "postgresql")
         tables = await table_names(first)
-        assert {"articles", "subscribers", "digest_deliveries", "alembic_version"} <= tables
-        assert {"feeds", "feed_entries", "topics", "article_embeddings"} <= tables
+        assert {"articles", "subscribers", "digest_deliveries", "digest_parts", "digest_texts"} <= tables
+        assert {"feeds", "feed_entries", "topics", "article_embeddings", "alembic_version"} <= tables
         if first.dialect == "sqlite":
             assert "articles_fts" in tables
         assert await alembic_revision(first) == HEAD_REVISION

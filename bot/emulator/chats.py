@@ -35,6 +35,7 @@ class ChatModel:
         self.sent_signal = Signal()
         self.hooks: list[Callable[[SentMessage], None]] = []
         self.blocked: set[int] = set()
+        self.migrated: dict[int, int] = {}  # group id -> the supergroup it was upgraded to
         self.commands: dict[str, list[dict[str, Any]]] = {}
         self.webhook: dict[str, Any] = {"url": "", "secret_token": None, "allowed_updates": None}
         self.inline_mode = True

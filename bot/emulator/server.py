@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import time
 from collections.abc import Callable
@@ -10,6 +11,7 @@ from http import HTTPStatus
 from types import TracebackType
 from typing import Any, Final, Self
 
+import aiohttp
 from aiohttp import web
 
 from bot.emulator.chats import ChatModel
@@ -95,6 +97,9 @@ class FakeBotAPI:
         self._calls: list[ApiCall] = []
         self._faults: list[Fault] = []
         self._delays: dict[str, float] = {}
+        self._pusher: asyncio.Task[None] | None = None
+        self._drop_if_gone: set[str] = set()
+        self.webhook_deliveries: list[int] = []  # HTTP status of every webhook POST, in order
 
     # --- lifecycle ---
 
@@ -113,6 +118,7 @@ class FakeBotAPI:
             raise
         self._runner, self._model.closing = runner, False
         self._address = (host, int(runner.addresses[0][1]))
+        self._pusher = asyncio.create_task(self._push_webhook(), name="fake-telegram-webhook")
 
     async def stop(self) -> None:
         """Release long polls and delayed calls, then close the server."""
@@ -120,6 +126,11 @@ class FakeBotAPI:
             return
         self._model.closing = True
         self._model.updates_signal.notify()
+        if self._pusher is not None:
+            self._pusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._pusher
+            self._pusher = None
         runner, self._runner = self._runner, None
         await runner.cleanup()
 
@@ -277,6 +288,10 @@ class FakeBotAPI:
         """Undo block(); notify queues the my_chat_member update (member)."""
         self._model.set_blocked(chat_id, False, notify=notify)
 
+    def migrate(self, chat_id: int, new_chat_id: int) -> None:
+        """Upgrade group chat_id to supergroup new_chat_id: sends to the old id then fail (400, migrate)."""
+        self._model.migrated[chat_id] = new_chat_id
+
     def fail_next(
         self,
         method: str,
@@ -298,12 +313,19 @@ class FakeBotAPI:
         text = description if description is not None else _default_description(status, parameters)
         self._faults.append(Fault(method.lower(), status, count, text, parameters or None))
 
-    def set_delay(self, seconds: float, method: str = "*") -> None:
-        """Delay responses to method ("*" = methods without their own delay); 0 removes the delay."""
+    def set_delay(self, seconds: float, method: str = "*", *, drop_if_gone: bool = False) -> None:
+        """Delay responses to method ("*" = methods without their own delay); 0 removes the delay.
+
+        By default the request is still executed when the client has given up meanwhile (Telegram may
+        deliver a message whose request timed out). drop_if_gone=True models latency on the way *to*
+        Telegram instead: a request whose client went away (timeout, killed process) is never executed.
+        """
+        key = method.lower()
         if seconds > 0:
-            self._delays[method.lower()] = seconds
+            self._delays[key] = seconds
         else:
-            self._delays.pop(method.lower(), None)
+            self._delays.pop(key, None)
+        (self._drop_if_gone.add if seconds > 0 and drop_if_gone else self._drop_if_gone.discard)(key)
 
     # --- HTTP ---
 
@@ -319,7 +341,13 @@ class FakeBotAPI:
                 raise ApiError(401, "Unauthorized")
             method = self._methods.get(method.lower(), method)
             params = await _read_params(request)
+            dropping = self._delay_key(method) in self._drop_if_gone
             await self._delay(method)
+            if dropping and (request.transport is None or request.transport.is_closing()):
+                # The client gave up (timeout) or died while the request was still on its way: it never
+                # reached Telegram, so nothing is executed (see set_delay's drop_if_gone).
+                self._calls.append(ApiCall(method, params, 499, asyncio.get_running_loop().time()))
+                return web.Response(status=499)
             self._check_fault(method)
             if method not in METHODS:
                 raise ApiError(404, "Not Found: method not found")
@@ -329,6 +357,9 @@ class FakeBotAPI:
             status, body = exc.status, exc.body()
         self._calls.append(ApiCall(method, params, status, asyncio.get_running_loop().time()))
         return web.json_response(body, status=status)
+
+    def _delay_key(self, method: str) -> str:
+        return method.lower() if method.lower() in self._delays else "*"
 
     async def _delay(self, method: str) -> None:
         seconds = self._delays.get(method.lower(), self._delays.get("*", 0.0))
@@ -346,12 +377,46 @@ class FakeBotAPI:
         if not method.startswith(("send", "edit", "forward", "copy")) or "chat_id" not in params:
             return
         chat = self._model.chat(chat_id_of(params))
+        if chat["id"] in self._model.migrated:
+            raise ApiError(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                {"migrate_to_chat_id": self._model.migrated[chat["id"]]},
+            )
         if chat["id"] in self._model.blocked:
             reason = {
                 "private": "bot was blocked by the user",
                 "channel": "bot is not a member of the channel chat",
             }.get(chat["type"], f"bot was kicked from the {chat['type']} chat")
             raise ApiError(403, f"Forbidden: {reason}")
+
+    # --- webhook ---
+
+    async def _push_webhook(self) -> None:
+        """While a webhook is set, POST each pending update to it (with the secret header), in order;
+        an update is dropped from the queue only once the bot answered 2xx, as Telegram does."""
+        model = self._model
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
+            while not model.closing:
+                await model.updates_signal.wait_until(
+                    lambda: model.closing or bool(model.webhook["url"] and model.pending()), 3600
+                )
+                if model.closing:
+                    return
+                update = model.pending()[0]
+                headers = {}
+                if model.webhook.get("secret_token"):
+                    headers["X-Telegram-Bot-Api-Secret-Token"] = str(model.webhook["secret_token"])
+                try:
+                    async with session.post(model.webhook["url"], json=update, headers=headers) as response:
+                        status = response.status
+                except (aiohttp.ClientError, TimeoutError):
+                    status = 0
+                self.webhook_deliveries.append(status)
+                if 200 <= status < 300:
+                    model.confirm(update["update_id"] + 1)
+                else:
+                    await asyncio.sleep(0.2)  # Telegram retries later
 
     # --- helpers ---
 

@@ -31,6 +31,7 @@ TIMEZONE_MAX_LENGTH: Final = 64
 STATUS_MAX_LENGTH: Final = 16
 TOPIC_MAX_LENGTH: Final = 100
 LAYOUT_MAX_LENGTH: Final = 16
+OWNER_MAX_LENGTH: Final = 64
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -111,10 +112,15 @@ class DigestDeliveryRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
     digest_date: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(STATUS_MAX_LENGTH))
-    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(STATUS_MAX_LENGTH), index=True)
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())  # the digest's content cut-off
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     article_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    owner: Mapped[str | None] = mapped_column(String(OWNER_MAX_LENGTH))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    reason: Mapped[str | None] = mapped_column(Text)
 
 
 FEED_URL_MAX_LENGTH: Final = 2048
@@ -175,3 +181,32 @@ class TopicRow(Base):
     phrase: Mapped[str] = mapped_column(String(TOPIC_MAX_LENGTH))
     vector: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class DigestTextRow(Base):
+    """One digest part's HTML, stored once and shared by every subscriber who gets the same part."""
+
+    __tablename__ = "digest_texts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    text_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    html: Mapped[str] = mapped_column(Text)
+    markup: Mapped[str | None] = mapped_column(Text)  # the part's inline keyboard as Bot API JSON
+
+
+class DigestPartRow(Base):
+    """The ledger: one row per subscriber per digest per message part (pending, sent or failed)."""
+
+    __tablename__ = "digest_parts"
+    __table_args__ = (UniqueConstraint("delivery_id", "part"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("digest_deliveries.id", ondelete="CASCADE"))
+    part: Mapped[int] = mapped_column(Integer)
+    text_id: Mapped[int] = mapped_column(ForeignKey("digest_texts.id"))
+    status: Mapped[str] = mapped_column(String(STATUS_MAX_LENGTH))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    reason: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

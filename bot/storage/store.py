@@ -18,6 +18,7 @@ from bot.storage import migrate as migrations
 from bot.storage.errors import DuplicateArticleError, SubscriberNotFoundError
 from bot.storage.feed_store import FeedStoreMixin
 from bot.storage.hashing import content_hash
+from bot.storage.ledger import Ledger
 from bot.storage.models import (
     SOURCE_URL_MAX_LENGTH,
     TITLE_MAX_LENGTH,
@@ -142,6 +143,7 @@ class Store(FeedStoreMixin):
         """Wrap an engine whose schema is already at the latest migration."""
         self._engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self.ledger = Ledger(self._sessions, engine.dialect.name)
 
     @classmethod
     async def open(cls, url: str, *, migrate: bool = True) -> Store:
@@ -434,6 +436,27 @@ class Store(FeedStoreMixin):
             result = await session.execute(stmt)
             return bool(cast(CursorResult[Any], result).rowcount)
 
+    async def digest_preferences(self, chat_ids: list[int]) -> dict[int, tuple[str, list[Topic]]]:
+        """Each chat's digest layout and topics (oldest first), in two bulk queries for a whole fan-out."""
+        prefs: dict[int, tuple[str, list[Topic]]] = {}
+        async with self._sessions() as session:
+            for start in range(0, len(chat_ids), 500):
+                chunk = chat_ids[start : start + 500]
+                layouts = await session.execute(
+                    select(SubscriberRow.chat_id, SubscriberRow.digest_layout).where(
+                        SubscriberRow.chat_id.in_(chunk)
+                    )
+                )
+                for chat_id, layout in layouts:
+                    prefs[chat_id] = (layout, [])
+                topics = await session.scalars(
+                    select(TopicRow).where(TopicRow.chat_id.in_(chunk)).order_by(TopicRow.id)
+                )
+                for row in topics:
+                    if row.chat_id in prefs:
+                        prefs[row.chat_id][1].append(_topic(row))
+        return prefs
+
     async def list_topics(self, chat_id: int) -> list[Topic]:
         """The chat's topics, oldest first."""
         stmt = select(TopicRow).where(TopicRow.chat_id == chat_id).order_by(TopicRow.id)
@@ -462,10 +485,10 @@ class Store(FeedStoreMixin):
     # digest deliveries
 
     async def last_digest_sent_at(self, chat_id: int) -> datetime | None:
-        """Return when the chat's latest successfully sent digest went out, or None."""
+        """Return the content cut-off of the latest sent digest (later articles are new), or None."""
         async with self._sessions() as session:
             return await session.scalar(
-                select(func.max(DigestDeliveryRow.sent_at)).where(
+                select(func.max(DigestDeliveryRow.claimed_at)).where(
                     DigestDeliveryRow.chat_id == chat_id, DigestDeliveryRow.status == "sent"
                 )
             )
