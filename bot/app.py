@@ -111,7 +111,9 @@ def build_application(
         store = await Store.open(settings.database_url)
         try:
             worker = (
-                SummaryWorker(summarizer) if summarizer else await SummaryWorker.load(settings.summarizer)
+                SummaryWorker(summarizer)
+                if summarizer
+                else await SummaryWorker.load(settings.summarizer, settings.summarizer_model)
             )
         except BaseException:
             await store.close()

@@ -17,9 +17,9 @@ class SummaryWorker:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="summarizer")
 
     @classmethod
-    async def load(cls, name: str) -> SummaryWorker:
-        """Load the named backend in a worker thread (model loading blocks for seconds)."""
-        summarizer = await asyncio.to_thread(load_summarizer, name)
+    async def load(cls, name: str, model: str | None = None) -> SummaryWorker:
+        """Load the named backend (model: the abstractive one's hub id or directory) in a worker thread."""
+        summarizer = await asyncio.to_thread(load_summarizer, name, model)
         return cls(summarizer)
 
     @property

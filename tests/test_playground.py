@@ -9,7 +9,15 @@ from pathlib import Path
 
 from tests.test_e2e_commands import STORY
 
-CLEARED = ["BOT_TOKEN", "ADMIN_IDS", "DATABASE_URL", "TELEGRAM_API_URL", "DIGEST_TIME", "TIMEZONE", "SUMMARIZER"]
+CLEARED = [
+    "BOT_TOKEN",
+    "ADMIN_IDS",
+    "DATABASE_URL",
+    "TELEGRAM_API_URL",
+    "DIGEST_TIME",
+    "TIMEZONE",
+    "SUMMARIZER",
+]
 
 
 def test_playground_session(tmp_path: Path) -> None:
