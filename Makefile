@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit bench clean
+.PHONY: run test lint typecheck bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,8 +18,8 @@ run: $(STAMP)
 	$(BIN)/python -m bot
 
 lint: $(STAMP)
-	$(BIN)/ruff check bot summarizer tests
-	$(BIN)/ruff format --check bot summarizer tests
+	$(BIN)/ruff check bot summarizer tests bench
+	$(BIN)/ruff format --check bot summarizer tests bench
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

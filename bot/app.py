@@ -84,7 +84,7 @@ async def _worker(
 ) -> SummaryWorker:
     """The inference worker: injected models, else loaded (in threads) as the settings say."""
     if summarizer is None:
-        summarizer = await asyncio.to_thread(load_summarizer, settings.summarizer)
+        summarizer = await asyncio.to_thread(load_summarizer, settings.summarizer, settings.summarizer_model)
     if embedder is None and settings.semantic:
         embedder = await asyncio.to_thread(load_embedder)
     return SummaryWorker(

@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     digest_time: Annotated[time, NoDecode] = time(19, 0)
     timezone: str = "UTC"
     summarizer: str = "extractive"
+    summarizer_model: str = "sshleifer/distilbart-cnn-12-6"
     log_level: str = "INFO"
     max_article_chars: int = Field(default=100_000, ge=100)
     allow_private_urls: bool = False

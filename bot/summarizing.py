@@ -33,9 +33,11 @@ class SummaryWorker:
         )
 
     @classmethod
-    async def load(cls, name: str, *, embeddings: bool = True, torch_threads: int = 1) -> SummaryWorker:
-        """Load the named backend (and the embedder) in a worker thread (model loading blocks)."""
-        summarizer = await asyncio.to_thread(load_summarizer, name)
+    async def load(
+        cls, name: str, model: str | None = None, *, embeddings: bool = True, torch_threads: int = 1
+    ) -> SummaryWorker:
+        """Load the named backend (model: the abstractive one's hub id or directory) and the embedder."""
+        summarizer = await asyncio.to_thread(load_summarizer, name, model)
         embedder = await asyncio.to_thread(load_embedder) if embeddings else None
         return cls(summarizer, embedder, torch_threads=torch_threads)
 

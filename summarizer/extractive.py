@@ -1,23 +1,25 @@
-"""Default backend: pick central sentences using all-MiniLM-L6-v2 sentence embeddings."""
+"""Default backend: rank cleaned sentences with a learned scorer over MiniLM embedding features."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
-import numpy.typing as npt
 import torch
 
+from summarizer.cleaning import clean_article
+from summarizer.features import FloatArray, sentence_features
 from summarizer.model import MINILM_SHA256, load_encoder
+from summarizer.scorer import LinearScorer, load_scorer
 from summarizer.sentences import SentenceSplitter
 
-FloatArray = npt.NDArray[np.float64]
+_NGRAM: Final = 3
 
 
 def score_sentences(embeddings: FloatArray, position_weight: float) -> FloatArray:
-    """Score = cosine to the document centroid + position_weight * (1 - index / count)."""
+    """Score = cosine to the document centroid + position_weight * (1 - index / count) (issue-2 heuristic)."""
     count = embeddings.shape[0]
     centroid = embeddings.mean(axis=0)
     norm = float(np.linalg.norm(centroid))
@@ -44,11 +46,45 @@ def select_sentences(embeddings: FloatArray, scores: FloatArray, k: int, redunda
     return sorted(chosen)
 
 
-class ExtractiveSummarizer:
-    """Return the n_sentences most central sentences (with a mild lead bias) verbatim, in article order.
+def _ngrams(sentence: str) -> set[tuple[str, ...]]:
+    """Return the lower-cased word trigrams of a sentence (the whole sentence if shorter)."""
+    words = [w.strip(".,;:!?\"'“”‘’()").lower() for w in sentence.split()]
+    words = [w for w in words if w]
+    if len(words) < _NGRAM:
+        return {tuple(words)}
+    return {tuple(words[i : i + _NGRAM]) for i in range(len(words) - _NGRAM + 1)}
 
-    The model directory defaults to the packaged all-MiniLM-L6-v2; its model.safetensors is checked
-    against expected_sha256 (for any directory) unless expected_sha256 is None.
+
+def select_diverse(
+    sentences: Sequence[str], embeddings: FloatArray, scores: FloatArray, k: int, redundancy: float
+) -> list[int]:
+    """Return up to k best-scored indices in article order, blocking repeated trigrams and near-duplicates."""
+    ranked = sorted(range(len(sentences)), key=lambda i: (-float(scores[i]), i))
+    chosen: list[int] = []
+    seen: set[tuple[str, ...]] = set()
+    for i in ranked:
+        if len(chosen) == k:
+            break
+        grams = _ngrams(sentences[i])
+        if grams & seen or any(float(embeddings[i] @ embeddings[j]) > redundancy for j in chosen):
+            continue
+        chosen.append(i)
+        seen |= grams
+    return sorted(chosen)
+
+
+def unique_sentences(sentences: Sequence[str]) -> list[str]:
+    """Return sentences without exact repeats (first occurrence kept, order preserved)."""
+    return list(dict.fromkeys(sentences))
+
+
+class ExtractiveSummarizer:
+    """Return the n_sentences best sentences of the cleaned article verbatim, in article order.
+
+    Sentences are scored by a logistic-regression model (summarizer/weights/sentence_scorer.json, trained
+    with cross-validation by python -m summarizer.train) over features of their all-MiniLM-L6-v2
+    embeddings, position and length; trigram blocking keeps repeats out. The model directory defaults to
+    the packaged all-MiniLM-L6-v2, whose model.safetensors is checked against expected_sha256 unless None.
     """
 
     name: str = "extractive"
@@ -62,18 +98,27 @@ class ExtractiveSummarizer:
         position_weight: float = 0.1,
         redundancy: float = 0.9,
         max_sentences: int = 150,
-        batch_size: int = 8,
+        batch_size: int = 64,
+        max_tokens: int = 128,
+        scorer: LinearScorer | None = None,
         splitter: SentenceSplitter | None = None,
     ) -> None:
-        if n_sentences < 1 or max_sentences < n_sentences or batch_size < 1:
-            raise ValueError("need 1 <= n_sentences <= max_sentences and batch_size >= 1")
+        if n_sentences < 1 or max_sentences < n_sentences or batch_size < 1 or max_tokens < 8:
+            raise ValueError("need 1 <= n_sentences <= max_sentences, batch_size >= 1, max_tokens >= 8")
         self.n_sentences = n_sentences
         self.position_weight = position_weight
         self.redundancy = redundancy
         self.max_sentences = max_sentences
         self.batch_size = batch_size
         self._splitter = splitter if splitter is not None else SentenceSplitter()
+        self._scorer = scorer if scorer is not None else load_scorer()
         self._encoder: Any = load_encoder(model_path, expected_sha256)
+        # Over-long sentences carry their gist early; truncation bounds the cost of run-on "sentences".
+        self._encoder.max_seq_length = max_tokens
+
+    def sentences(self, text: str) -> list[str]:
+        """Return the distinct sentences of the cleaned text, at most max_sentences."""
+        return unique_sentences(self._splitter.split(clean_article(text)))[: self.max_sentences]
 
     def summarize(self, text: str) -> str:
         """Summarize one text; "" for empty input."""
@@ -81,9 +126,9 @@ class ExtractiveSummarizer:
 
     def summarize_batch(self, texts: Sequence[str]) -> list[str]:
         """Summarize several texts, embedding all their sentences in one encode call."""
-        docs = [self._splitter.split(text)[: self.max_sentences] for text in texts]
+        docs = [self.sentences(text) for text in texts]
         pending = [sentences for sentences in docs if len(sentences) > self.n_sentences]
-        embeddings = self._embed([s for sentences in pending for s in sentences])
+        embeddings = self.embed([s for sentences in pending for s in sentences])
         summaries: list[str] = []
         offset = 0
         for sentences in docs:
@@ -92,12 +137,15 @@ class ExtractiveSummarizer:
                 continue
             doc_emb = embeddings[offset : offset + len(sentences)]
             offset += len(sentences)
-            scores = score_sentences(doc_emb, self.position_weight)
-            chosen = select_sentences(doc_emb, scores, self.n_sentences, self.redundancy)
-            summaries.append(" ".join(sentences[i] for i in chosen))
+            summaries.append(" ".join(sentences[i] for i in self.choose(sentences, doc_emb)))
         return summaries
 
-    def _embed(self, sentences: list[str]) -> FloatArray:
+    def choose(self, sentences: Sequence[str], embeddings: FloatArray) -> list[int]:
+        """Return the indices of the summary sentences of one document, in article order."""
+        scores = self._scorer.score(sentence_features(sentences, embeddings))
+        return select_diverse(sentences, embeddings, scores, self.n_sentences, self.redundancy)
+
+    def embed(self, sentences: list[str]) -> FloatArray:
         """Return L2-normalized float64 embeddings, one row per sentence."""
         if not sentences:
             return np.zeros((0, 0))

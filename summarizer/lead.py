@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from summarizer.cleaning import clean_article
 from summarizer.sentences import SentenceSplitter
 
 
@@ -19,8 +20,8 @@ class LeadSummarizer:
         self._splitter = splitter if splitter is not None else SentenceSplitter()
 
     def summarize(self, text: str) -> str:
-        """Return the first n_sentences sentences joined by one space."""
-        return " ".join(self._splitter.split(text)[: self.n_sentences])
+        """Return the first n_sentences sentences of the cleaned text (no byline/dateline), space-joined."""
+        return " ".join(self._splitter.split(clean_article(text))[: self.n_sentences])
 
     def summarize_batch(self, texts: Sequence[str]) -> list[str]:
         """Summarize every text independently."""

@@ -21,6 +21,13 @@ def _extractive() -> Summarizer:
     return ExtractiveSummarizer()
 
 
+def _abstractive(model: str | None = None) -> Summarizer:
+    """Build the seq2seq backend from model, else $SUMMARIZER_MODEL, else distilbart-cnn-12-6."""
+    from summarizer.abstractive import AbstractiveSummarizer
+
+    return AbstractiveSummarizer(model)
+
+
 def _lead() -> Summarizer:
     """Build the Lead-3 baseline."""
     from summarizer.lead import LeadSummarizer
@@ -29,7 +36,7 @@ def _lead() -> Summarizer:
 
 
 BACKENDS: Final[Mapping[str, Callable[[], Summarizer]]] = MappingProxyType(
-    {"extractive": _extractive, "lead": _lead}
+    {"abstractive": _abstractive, "extractive": _extractive, "lead": _lead}
 )
 
 
@@ -45,9 +52,12 @@ def resolve_backend_name(name: str | None = None) -> str:
     return chosen or DEFAULT_BACKEND
 
 
-def load_summarizer(name: str | None = None) -> Summarizer:
-    """Build the named backend; raises UnknownBackendError or ModelLoadError."""
+def load_summarizer(name: str | None = None, model: str | None = None) -> Summarizer:
+    """Build the named backend (model: the abstractive backend's hub id or directory); raises
+    UnknownBackendError or ModelLoadError."""
     resolved = resolve_backend_name(name)
+    if resolved == "abstractive" and model:
+        return _abstractive(model)
     factory = BACKENDS.get(resolved)
     if factory is None:
         raise UnknownBackendError(resolved, available_backends())

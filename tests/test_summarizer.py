@@ -84,7 +84,7 @@ def _is_extract(summary: str, text: str, max_sentences: int = 3) -> bool:
 
 
 def test_available_backends() -> None:
-    assert available_backends() == ("extractive", "lead")
+    assert available_backends() == ("abstractive", "extractive", "lead")
 
 
 def test_unknown_backend_lists_known_ones() -> None:
