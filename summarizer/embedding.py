@@ -8,9 +8,8 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
-import torch
 
-from summarizer.model import MINILM_SHA256, load_encoder
+from summarizer.model import MINILM_SHA256, encode_unit, load_encoder
 
 Vectors = npt.NDArray[np.float32]
 
@@ -48,15 +47,7 @@ class MiniLMEmbedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         cleaned = [" ".join(text.split()) for text in texts]
-        with torch.inference_mode():
-            raw = self._encoder.encode(
-                cleaned,
-                batch_size=self.batch_size,
-                convert_to_numpy=True,
-                normalize_embeddings=True,
-                show_progress_bar=False,
-            )
-        vectors = np.asarray(raw, dtype=np.float32)
+        vectors = np.asarray(encode_unit(self._encoder, cleaned, self.batch_size), dtype=np.float32)
         vectors[[i for i, text in enumerate(cleaned) if not text]] = 0.0
         return vectors
 

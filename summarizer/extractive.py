@@ -7,11 +7,10 @@ from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
-import torch
 
 from summarizer.cleaning import clean_article
 from summarizer.features import FloatArray, sentence_features
-from summarizer.model import MINILM_SHA256, load_encoder
+from summarizer.model import MINILM_SHA256, encode_unit, load_encoder
 from summarizer.scorer import LinearScorer, load_scorer
 from summarizer.sentences import SentenceSplitter
 
@@ -149,12 +148,4 @@ class ExtractiveSummarizer:
         """Return L2-normalized float64 embeddings, one row per sentence."""
         if not sentences:
             return np.zeros((0, 0))
-        with torch.inference_mode():
-            raw = self._encoder.encode(
-                sentences,
-                batch_size=self.batch_size,
-                convert_to_numpy=True,
-                normalize_embeddings=True,
-                show_progress_bar=False,
-            )
-        return np.asarray(raw, dtype=np.float64)
+        return np.asarray(encode_unit(self._encoder, sentences, self.batch_size), dtype=np.float64)

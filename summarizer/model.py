@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Final
 
@@ -73,3 +74,17 @@ def load_encoder(model_path: str | Path | None = None, expected_sha256: str | No
         return SentenceTransformer(str(model_dir), device="cpu")
     except Exception as exc:
         raise ModelLoadError(f"cannot load model from {model_dir}: {_one_line(exc)}") from exc
+
+
+def encode_unit(encoder: Any, texts: Sequence[str], batch_size: int) -> Any:
+    """L2-normalized embeddings of `texts` (a numpy array, one row each) in one inference-mode call."""
+    import torch  # imported here: `import summarizer` must not load torch
+
+    with torch.inference_mode():
+        return encoder.encode(
+            list(texts),
+            batch_size=batch_size,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+        )
