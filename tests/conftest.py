@@ -26,6 +26,15 @@ SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 PG_SKIP = "TEST_DATABASE_URL not set: PostgreSQL tests skipped (.ci/run sets it)"
 
 
+def child_env(**overrides: str) -> dict[str, str]:
+    """This process's environment for a `python -m bot` child: none of the bot's settings leak in."""
+    settings_vars = {name.upper() for name in Settings.model_fields}
+    env = {k: v for k, v in os.environ.items() if k not in settings_vars}
+    env["PYTHONPATH"] = str(REPO_ROOT)  # the child imports this checkout, wherever its cwd is
+    env.update(overrides)
+    return env
+
+
 async def reset_postgres(url: str) -> None:
     """Drop every table so each PostgreSQL test starts from an empty database."""
     engine = create_async_engine(url)

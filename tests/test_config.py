@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import subprocess
 import sys
 from datetime import time
@@ -13,6 +12,7 @@ import pytest
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.logsetup import RedactingFilter
+from tests.conftest import child_env
 
 ENV_VARS = [
     "BOT_TOKEN",
@@ -74,8 +74,7 @@ def test_bad_value_names_the_variable(monkeypatch: pytest.MonkeyPatch, variable:
 
 @pytest.mark.parametrize(("variable", "value"), [("DIGEST_TIME", "25:99"), ("TIMEZONE", "Mars/Base")])
 def test_bad_value_stops_start_up_with_exit_2(tmp_path: Path, variable: str, value: str) -> None:
-    env = {k: v for k, v in os.environ.items() if k not in ENV_VARS}
-    env[variable] = value
+    env = child_env(**{variable: value})
     result = subprocess.run(
         [sys.executable, "-m", "bot"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
     )

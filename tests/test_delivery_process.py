@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sys
 from collections.abc import AsyncIterator
@@ -13,23 +12,20 @@ from pathlib import Path
 
 from bot.emulator import FakeBotAPI
 from bot.storage import Store
-from tests.conftest import REPO_ROOT
+from tests.conftest import child_env
 from tests.delivery_helpers import assert_exactly_once, seed, settle
-from tests.test_process import CLEARED
 
 SUBSCRIBERS = 300
 
 
 def bot_env(emulator: FakeBotAPI, database_url: str, **extra: str) -> dict[str, str]:
     """Environment for `python -m bot` against the emulator, importing this checkout."""
-    env = {k: v for k, v in os.environ.items() if k not in CLEARED}
-    env.update(
+    env = child_env(
         BOT_TOKEN=emulator.token,
         TELEGRAM_API_URL=emulator.base_url,
         DATABASE_URL=database_url,
         SUMMARIZER="lead",
         SEMANTIC="false",  # no embedder to load: these processes test delivery, and start in a second
-        PYTHONPATH=str(REPO_ROOT),
         **extra,
     )
     return env

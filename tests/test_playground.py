@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
+from tests.conftest import child_env
 from tests.test_e2e_commands import STORY
-
-CLEARED = [
-    "BOT_TOKEN",
-    "ADMIN_IDS",
-    "DATABASE_URL",
-    "TELEGRAM_API_URL",
-    "DIGEST_TIME",
-    "TIMEZONE",
-    "SUMMARIZER",
-]
 
 
 def test_playground_session(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k not in CLEARED}
-    env.update(SUMMARIZER="lead", DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/play.db")
+    env = child_env(SUMMARIZER="lead", DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/play.db")
     script = "\n".join(
         [
             "/start",

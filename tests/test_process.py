@@ -3,30 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sys
 import time
 from pathlib import Path
 
 from bot.emulator import FakeBotAPI
-
-CLEARED = [
-    "BOT_TOKEN",
-    "ADMIN_IDS",
-    "DATABASE_URL",
-    "TELEGRAM_API_URL",
-    "DIGEST_TIME",
-    "TIMEZONE",
-    "SUMMARIZER",
-]
+from tests.conftest import child_env
 
 
 async def test_live_mode_answers_then_sigterm_stops_within_10s_without_leaking_the_token(
     emulator: FakeBotAPI, tmp_path: Path
 ) -> None:
-    env = {k: v for k, v in os.environ.items() if k not in CLEARED}
-    env.update(
+    env = child_env(
         BOT_TOKEN=emulator.token,
         TELEGRAM_API_URL=emulator.base_url,
         DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/bot.db",
