@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
+from telegram import Bot
 
 from bot.app import Webhook, build_application, running
 from bot.config import Settings
@@ -73,6 +74,13 @@ async def emulator() -> AsyncIterator[FakeBotAPI]:
     """The fake Telegram Bot API on 127.0.0.1."""
     async with FakeBotAPI() as emu:
         yield emu
+
+
+@pytest.fixture
+async def bot(emulator: FakeBotAPI) -> AsyncIterator[Bot]:
+    """A real PTB Bot pointed at the emulator (for tests of the emulator itself)."""
+    async with Bot(emulator.token, base_url=emulator.base_url) as tg_bot:
+        yield tg_bot
 
 
 @pytest.fixture

@@ -20,23 +20,9 @@ CHAT = 4242
 
 
 @pytest.fixture
-async def emu() -> AsyncIterator[FakeBotAPI]:
-    """A running emulator."""
-    async with FakeBotAPI() as api:
-        yield api
-
-
-@pytest.fixture
-async def bot(emu: FakeBotAPI) -> AsyncIterator[Bot]:
-    """A real PTB Bot pointed at the emulator."""
-    async with Bot(emu.token, base_url=emu.base_url) as tg_bot:
-        yield tg_bot
-
-
-@pytest.fixture
-async def http(emu: FakeBotAPI) -> AsyncIterator[httpx.AsyncClient]:
+async def http(emulator: FakeBotAPI) -> AsyncIterator[httpx.AsyncClient]:
     """A plain HTTP client for the bot's API root."""
-    async with httpx.AsyncClient(base_url=f"{emu.base_url}{emu.token}/") as client:
+    async with httpx.AsyncClient(base_url=f"{emulator.base_url}{emulator.token}/") as client:
         yield client
 
 
@@ -45,14 +31,14 @@ async def test_get_me_via_ptb(bot: Bot) -> None:
     assert (me.id, me.username, me.is_bot) == (100000, "newsbot", True)
 
 
-async def test_send_message_is_recorded(emu: FakeBotAPI, bot: Bot) -> None:
+async def test_send_message_is_recorded(emulator: FakeBotAPI, bot: Bot) -> None:
     message = await bot.send_message(CHAT, "hello")
     assert (message.message_id, message.chat.id, message.text) == (1, CHAT, "hello")
     assert message.from_user is not None and message.from_user.username == "newsbot"
-    (sent,) = emu.sent(CHAT)
+    (sent,) = emulator.sent(CHAT)
     assert (sent.text, sent.raw_text, sent.parse_mode, sent.method) == ("hello", "hello", None, "sendMessage")
-    assert emu.calls("sendMessage")[0].params["chat_id"] == CHAT
-    assert emu.sent(CHAT + 1) == []
+    assert emulator.calls("sendMessage")[0].params["chat_id"] == CHAT
+    assert emulator.sent(CHAT + 1) == []
 
 
 @pytest.mark.parametrize(
@@ -60,13 +46,13 @@ async def test_send_message_is_recorded(emu: FakeBotAPI, bot: Bot) -> None:
     [("a" * 4096, True), ("a" * 4097, False), ("😀" * 2048, True), ("😀" * 2049, False)],
     ids=["4096", "4097", "2048-emoji", "2049-emoji"],
 )
-async def test_length_in_utf16_units(emu: FakeBotAPI, bot: Bot, text: str, ok: bool) -> None:
+async def test_length_in_utf16_units(emulator: FakeBotAPI, bot: Bot, text: str, ok: bool) -> None:
     if ok:
         assert (await bot.send_message(CHAT, text)).text == text
     else:
         with pytest.raises(BadRequest, match=r"(?i)message is too long"):
             await bot.send_message(CHAT, text)
-        assert emu.sent() == []
+        assert emulator.sent() == []
 
 
 async def test_length_counts_text_after_html_parsing(bot: Bot) -> None:
@@ -111,12 +97,12 @@ async def test_valid_html(bot: Bot, html: str, plain: str, entity: dict[str, Any
         ("<span>x</span>", "tg-spoiler"),
     ],
 )
-async def test_invalid_html_is_rejected(emu: FakeBotAPI, bot: Bot, html: str, reason: str) -> None:
+async def test_invalid_html_is_rejected(emulator: FakeBotAPI, bot: Bot, html: str, reason: str) -> None:
     with pytest.raises(BadRequest, match=r"(?i)can't parse entities") as caught:
         await bot.send_message(CHAT, html, parse_mode="HTML")
     assert reason in caught.value.message.lower()
-    assert emu.sent() == []
-    assert emu.calls("sendMessage")[0].status == 400
+    assert emulator.sent() == []
+    assert emulator.calls("sendMessage")[0].status == 400
 
 
 def test_parse_html_directly() -> None:
@@ -124,19 +110,19 @@ def test_parse_html_directly() -> None:
     assert utf16_len("a😀") == 3
 
 
-async def test_blocked_chat_is_forbidden(emu: FakeBotAPI, bot: Bot) -> None:
-    emu.block(CHAT)
+async def test_blocked_chat_is_forbidden(emulator: FakeBotAPI, bot: Bot) -> None:
+    emulator.block(CHAT)
     with pytest.raises(Forbidden, match="bot was blocked by the user"):
         await bot.send_message(CHAT, "hi")
     await bot.send_message(CHAT + 1, "others still work")
-    emu.unblock(CHAT)
+    emulator.unblock(CHAT)
     await bot.send_message(CHAT, "back")
-    assert [m.text for m in emu.sent(CHAT)] == ["back"]
+    assert [m.text for m in emulator.sent(CHAT)] == ["back"]
 
 
-async def test_block_with_notify_and_user_return(emu: FakeBotAPI, bot: Bot) -> None:
-    emu.block(CHAT, notify=True)
-    emu.send_message(CHAT, "/start")  # writing again unblocks, as "Restart bot" does
+async def test_block_with_notify_and_user_return(emulator: FakeBotAPI, bot: Bot) -> None:
+    emulator.block(CHAT, notify=True)
+    emulator.send_message(CHAT, "/start")  # writing again unblocks, as "Restart bot" does
     updates = await bot.get_updates()
     kinds = [
         (u.my_chat_member.new_chat_member.status if u.my_chat_member else u.message and u.message.text)
@@ -147,18 +133,18 @@ async def test_block_with_notify_and_user_return(emu: FakeBotAPI, bot: Bot) -> N
 
 
 @pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
-async def test_fail_next_429_raises_retry_after(emu: FakeBotAPI, bot: Bot) -> None:
-    emu.fail_next("sendMessage", status=429, retry_after=3)
+async def test_fail_next_429_raises_retry_after(emulator: FakeBotAPI, bot: Bot) -> None:
+    emulator.fail_next("sendMessage", status=429, retry_after=3)
     with pytest.raises(RetryAfter) as caught:
         await bot.send_message(CHAT, "hi")
     assert caught.value.retry_after in (3, dtm.timedelta(seconds=3))  # int is deprecated in PTB 22
     await bot.send_message(CHAT, "hi")  # only the next call failed
-    assert [c.status for c in emu.calls("sendMessage")] == [429, 200]
+    assert [c.status for c in emulator.calls("sendMessage")] == [429, 200]
 
 
 @pytest.mark.parametrize("status", [500, 502])
-async def test_server_errors_raise_network_error(emu: FakeBotAPI, bot: Bot, status: int) -> None:
-    emu.fail_next("*", status=status, count=2)
+async def test_server_errors_raise_network_error(emulator: FakeBotAPI, bot: Bot, status: int) -> None:
+    emulator.fail_next("*", status=status, count=2)
     for _ in range(2):
         with pytest.raises(NetworkError) as caught:
             await bot.send_message(CHAT, "hi")
@@ -166,31 +152,33 @@ async def test_server_errors_raise_network_error(emu: FakeBotAPI, bot: Bot, stat
     await bot.send_message(CHAT, "hi")
 
 
-async def test_migrated_group(emu: FakeBotAPI, bot: Bot) -> None:
-    emu.fail_next("sendMessage", status=400, migrate_to_chat_id=-1009999)
+async def test_migrated_group(emulator: FakeBotAPI, bot: Bot) -> None:
+    emulator.fail_next("sendMessage", status=400, migrate_to_chat_id=-1009999)
     with pytest.raises(ChatMigrated) as caught:
         await bot.send_message(-5, "hi")
     assert caught.value.new_chat_id == -1009999
 
 
-async def test_delay_causes_timed_out(emu: FakeBotAPI) -> None:
-    emu.set_delay(1.0, "sendMessage")
-    async with Bot(emu.token, base_url=emu.base_url, request=HTTPXRequest(read_timeout=0.2)) as slow_bot:
+async def test_delay_causes_timed_out(emulator: FakeBotAPI) -> None:
+    emulator.set_delay(1.0, "sendMessage")
+    async with Bot(
+        emulator.token, base_url=emulator.base_url, request=HTTPXRequest(read_timeout=0.2)
+    ) as slow_bot:
         with pytest.raises(TimedOut):
             await slow_bot.send_message(CHAT, "slow")
-        emu.set_delay(0, "sendMessage")
+        emulator.set_delay(0, "sendMessage")
         await slow_bot.send_message(CHAT, "fast")
     # Like Telegram, a request the client gave up on may still be delivered.
-    texts = [m.text for m in await emu.wait_for(CHAT, 2, timeout=3)]
+    texts = [m.text for m in await emulator.wait_for(CHAT, 2, timeout=3)]
     assert sorted(texts) == ["fast", "slow"]
 
 
-async def test_get_updates_long_polls_and_parses_commands(emu: FakeBotAPI, bot: Bot) -> None:
+async def test_get_updates_long_polls_and_parses_commands(emulator: FakeBotAPI, bot: Bot) -> None:
     loop = asyncio.get_running_loop()
     started = loop.time()
     poll = asyncio.create_task(bot.get_updates(timeout=5))
     await asyncio.sleep(0.2)
-    sent = emu.send_message(CHAT, "/start@newsbot hello", first_name="Ann")
+    sent = emulator.send_message(CHAT, "/start@newsbot hello", first_name="Ann")
     (update,) = await poll
     assert loop.time() - started < 2
     assert update.message is not None and update.message.message_id == sent["message_id"]
@@ -201,8 +189,8 @@ async def test_get_updates_long_polls_and_parses_commands(emu: FakeBotAPI, bot: 
     assert await bot.get_updates(offset=update.update_id + 1, timeout=0) == ()
 
 
-async def test_get_updates_over_raw_http(emu: FakeBotAPI, bot: Bot, http: httpx.AsyncClient) -> None:
-    emu.send_message(CHAT, "/help")
+async def test_get_updates_over_raw_http(emulator: FakeBotAPI, bot: Bot, http: httpx.AsyncClient) -> None:
+    emulator.send_message(CHAT, "/help")
     body = (await http.post("getUpdates", json={"timeout": 0})).json()
     assert body["ok"] is True
     update = Update.de_json(body["result"][0], bot)
@@ -213,9 +201,11 @@ async def test_get_updates_over_raw_http(emu: FakeBotAPI, bot: Bot, http: httpx.
     assert asyncio.get_running_loop().time() - started >= 0.9
 
 
-async def test_allowed_updates_filter(emu: FakeBotAPI, bot: Bot) -> None:
-    emu.add_update({"callback_query": {"id": "q1", "from": {"id": 1, "is_bot": False, "first_name": "A"}}})
-    emu.send_message(CHAT, "hi")
+async def test_allowed_updates_filter(emulator: FakeBotAPI, bot: Bot) -> None:
+    emulator.add_update(
+        {"callback_query": {"id": "q1", "from": {"id": 1, "is_bot": False, "first_name": "A"}}}
+    )
+    emulator.send_message(CHAT, "hi")
     updates = await bot.get_updates(allowed_updates=["message"])
     assert [u.message.text for u in updates if u.message] == ["hi"] and len(updates) == 1
 
@@ -229,19 +219,21 @@ async def test_second_poller_conflicts_the_first(bot: Bot, http: httpx.AsyncClie
     assert (await second).json() == {"ok": True, "result": []}
 
 
-async def test_commands_per_scope(emu: FakeBotAPI, bot: Bot) -> None:
+async def test_commands_per_scope(emulator: FakeBotAPI, bot: Bot) -> None:
     await bot.set_my_commands([BotCommand("start", "Start"), BotCommand("help", "Help")])
     await bot.set_my_commands([BotCommand("post", "Post")], scope=BotCommandScopeChat(111))
     assert [c.command for c in await bot.get_my_commands()] == ["start", "help"]
     assert [c.command for c in await bot.get_my_commands(scope=BotCommandScopeChat(111))] == ["post"]
-    assert emu.my_commands({"type": "chat", "chat_id": 111}) == [{"command": "post", "description": "Post"}]
+    assert emulator.my_commands({"type": "chat", "chat_id": 111}) == [
+        {"command": "post", "description": "Post"}
+    ]
     assert await bot.delete_my_commands()
     assert await bot.get_my_commands() == ()
     with pytest.raises(BadRequest):
         await bot.set_my_commands([BotCommand("Bad Command", "x")])
 
 
-async def test_edit_message_text(emu: FakeBotAPI, bot: Bot) -> None:
+async def test_edit_message_text(emulator: FakeBotAPI, bot: Bot) -> None:
     message = await bot.send_message(CHAT, "Summarizing…")
     edited = await bot.edit_message_text(
         "<b>Done</b>", chat_id=CHAT, message_id=message.message_id, parse_mode="HTML"
@@ -253,26 +245,26 @@ async def test_edit_message_text(emu: FakeBotAPI, bot: Bot) -> None:
         )
     with pytest.raises(BadRequest, match=r"(?i)message to edit not found"):
         await bot.edit_message_text("x", chat_id=CHAT, message_id=999)
-    first, second = emu.sent(CHAT)
+    first, second = emulator.sent(CHAT)
     assert (first.edited, second.edited, second.message_id, second.text) == (False, True, 1, "Done")
 
 
-async def test_ids_are_shared_per_chat_and_replies(emu: FakeBotAPI, bot: Bot) -> None:
-    incoming = emu.send_message(CHAT, "question")
+async def test_ids_are_shared_per_chat_and_replies(emulator: FakeBotAPI, bot: Bot) -> None:
+    incoming = emulator.send_message(CHAT, "question")
     reply = await bot.send_message(CHAT, "answer", reply_to_message_id=incoming["message_id"])
     assert (incoming["message_id"], reply.message_id) == (1, 2)
     assert reply.reply_to_message is not None and reply.reply_to_message.text == "question"
-    assert emu.sent(CHAT)[0].reply_to_message_id == 1
+    assert emulator.sent(CHAT)[0].reply_to_message_id == 1
     assert (await bot.send_message(CHAT + 1, "other chat")).message_id == 1
     with pytest.raises(BadRequest, match=r"(?i)message to be replied not found"):
         await bot.send_message(CHAT, "x", reply_to_message_id=77)
-    follow_up = emu.send_message(CHAT, "thanks", reply_to_message_id=reply.message_id)
+    follow_up = emulator.send_message(CHAT, "thanks", reply_to_message_id=reply.message_id)
     assert follow_up["message_id"] == 3 and follow_up["reply_to_message"]["text"] == "answer"
 
 
-async def test_forwarded_message_has_origin(emu: FakeBotAPI, bot: Bot) -> None:
-    emu.send_message(CHAT, "news", forward_from_chat_title="City News")
-    emu.forward_message(CHAT, "gossip", sender_name="Bob")
+async def test_forwarded_message_has_origin(emulator: FakeBotAPI, bot: Bot) -> None:
+    emulator.send_message(CHAT, "news", forward_from_chat_title="City News")
+    emulator.forward_message(CHAT, "gossip", sender_name="Bob")
     first, second = await bot.get_updates()
     assert first.message is not None and second.message is not None
     assert first.message.forward_origin is not None and first.message.forward_origin.type == "channel"
@@ -280,23 +272,23 @@ async def test_forwarded_message_has_origin(emu: FakeBotAPI, bot: Bot) -> None:
     assert second.message.forward_origin is not None and second.message.forward_origin.type == "user"
 
 
-async def test_wait_for_uses_a_per_chat_cursor(emu: FakeBotAPI, bot: Bot) -> None:
+async def test_wait_for_uses_a_per_chat_cursor(emulator: FakeBotAPI, bot: Bot) -> None:
     async def later() -> None:
         await asyncio.sleep(0.1)
         for text in ("one", "two", "three"):
             await bot.send_message(CHAT, text)
 
     task = asyncio.create_task(later())
-    assert [m.text for m in await emu.wait_for(CHAT)] == ["one"]
-    assert [m.text for m in await emu.wait_for(CHAT, 2)] == ["two", "three"]
+    assert [m.text for m in await emulator.wait_for(CHAT)] == ["one"]
+    assert [m.text for m in await emulator.wait_for(CHAT, 2)] == ["two", "three"]
     await task
     with pytest.raises(TimeoutError, match=r"(?s)wanted 1 new message.*'three'"):
-        await emu.wait_for(CHAT, timeout=0.2)
+        await emulator.wait_for(CHAT, timeout=0.2)
 
 
-async def test_on_send_hook_and_photo_upload(emu: FakeBotAPI, bot: Bot) -> None:
+async def test_on_send_hook_and_photo_upload(emulator: FakeBotAPI, bot: Bot) -> None:
     seen: list[SentMessage] = []
-    emu.on_send(seen.append)
+    emulator.on_send(seen.append)
     data = b"\x89PNG\r\n\x1a\nfake"
     message = await bot.send_photo(CHAT, data, caption="<b>Chart</b>", parse_mode="HTML")
     assert message.caption == "Chart" and message.photo
@@ -305,21 +297,23 @@ async def test_on_send_hook_and_photo_upload(emu: FakeBotAPI, bot: Bot) -> None:
         await bot.send_photo(CHAT, data, caption="x" * 1025)
     document = await bot.send_document(CHAT, b"a,b\n1,2\n", filename="data.csv")
     assert document.document is not None and document.document.file_name == "data.csv"
-    assert emu.sent(CHAT)[-1].document == b"a,b\n1,2\n"
+    assert emulator.sent(CHAT)[-1].document == b"a,b\n1,2\n"
 
 
-async def test_delete_and_chat_action(emu: FakeBotAPI, bot: Bot) -> None:
+async def test_delete_and_chat_action(emulator: FakeBotAPI, bot: Bot) -> None:
     message = await bot.send_message(CHAT, "temp")
     assert await bot.send_chat_action(CHAT, "typing")
     assert await bot.delete_message(CHAT, message.message_id)
-    assert emu.sent(CHAT)[0].deleted
+    assert emulator.sent(CHAT)[0].deleted
     with pytest.raises(BadRequest, match=r"(?i)message to delete not found"):
         await bot.delete_message(CHAT, message.message_id)
 
 
-async def test_webhook_is_stored_and_blocks_polling(emu: FakeBotAPI, bot: Bot) -> None:
+async def test_webhook_is_stored_and_blocks_polling(emulator: FakeBotAPI, bot: Bot) -> None:
     assert await bot.set_webhook("https://example.com/hook", secret_token="s3cret")
-    assert emu.webhook["url"] == "https://example.com/hook" and emu.webhook["secret_token"] == "s3cret"
+    assert (
+        emulator.webhook["url"] == "https://example.com/hook" and emulator.webhook["secret_token"] == "s3cret"
+    )
     assert (await bot.get_webhook_info()).url == "https://example.com/hook"
     with pytest.raises(Conflict, match="webhook is active"):
         await bot.get_updates()
@@ -328,7 +322,7 @@ async def test_webhook_is_stored_and_blocks_polling(emu: FakeBotAPI, bot: Bot) -
     assert await bot.log_out() and await bot.close()
 
 
-async def test_raw_http_envelopes(emu: FakeBotAPI, http: httpx.AsyncClient) -> None:
+async def test_raw_http_envelopes(emulator: FakeBotAPI, http: httpx.AsyncClient) -> None:
     response = await http.post(
         "sendMessage",
         json={
@@ -340,15 +334,15 @@ async def test_raw_http_envelopes(emu: FakeBotAPI, http: httpx.AsyncClient) -> N
     assert response.status_code == 200 and response.json()["result"]["reply_markup"]["inline_keyboard"]
     response = await http.post("sendMessage", data={"chat_id": str(CHAT), "text": "form"})
     assert response.json()["result"]["text"] == "form"
-    assert [m.text for m in emu.sent(CHAT)] == ["json", "form"]
-    assert emu.sent(CHAT)[0].reply_markup == {"inline_keyboard": [[{"text": "A", "callback_data": "a"}]]}
+    assert [m.text for m in emulator.sent(CHAT)] == ["json", "form"]
+    assert emulator.sent(CHAT)[0].reply_markup == {"inline_keyboard": [[{"text": "A", "callback_data": "a"}]]}
     response = await http.post("noSuchMethod")
     assert (response.status_code, response.json()) == (
         404,
         {"ok": False, "error_code": 404, "description": "Not Found: method not found"},
     )
     async with httpx.AsyncClient() as client:
-        response = await client.post(f"{emu.base_url}999:wrong/getMe")
+        response = await client.post(f"{emulator.base_url}999:wrong/getMe")
     assert (response.status_code, response.json()["description"]) == (401, "Unauthorized")
     unknown = (await http.post("answerCallbackQuery", data={"callback_query_id": "q1"})).json()
     assert unknown["error_code"] == 400 and "query ID is invalid" in unknown["description"]
@@ -356,34 +350,36 @@ async def test_raw_http_envelopes(emu: FakeBotAPI, http: httpx.AsyncClient) -> N
     assert bad == {"ok": False, "error_code": 400, "description": "Bad Request: chat_id is empty"}
 
 
-async def test_ptb_application_polls_and_replies(emu: FakeBotAPI) -> None:
+async def test_ptb_application_polls_and_replies(emulator: FakeBotAPI) -> None:
     async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.message is not None and update.message.text is not None
         await update.message.reply_html(f"<b>echo</b> {update.message.text}", do_quote=True)
 
-    app = Application.builder().token(emu.token).base_url(emu.base_url).build()
+    app = Application.builder().token(emulator.token).base_url(emulator.base_url).build()
     app.add_handler(MessageHandler(filters.TEXT, echo))
     async with app:
         await app.start()
         assert app.updater is not None
         await app.updater.start_polling(poll_interval=0, timeout=5, drop_pending_updates=True)
-        emu.send_message(CHAT, "ping")
-        (reply,) = await emu.wait_for(CHAT, timeout=5)
+        emulator.send_message(CHAT, "ping")
+        (reply,) = await emulator.wait_for(CHAT, timeout=5)
         started = asyncio.get_running_loop().time()
         await app.updater.stop()
         await app.stop()
     assert asyncio.get_running_loop().time() - started < 3
     assert (reply.text, reply.parse_mode, reply.reply_to_message_id) == ("echo ping", "HTML", 1)
-    assert emu.calls("deleteWebhook") and emu.calls("getUpdates")
+    assert emulator.calls("deleteWebhook") and emulator.calls("getUpdates")
 
 
-async def test_delay_with_drop_if_gone_never_executes_an_abandoned_request(emu: FakeBotAPI) -> None:
-    emu.set_delay(0.5, "sendMessage", drop_if_gone=True)
-    async with Bot(emu.token, base_url=emu.base_url, request=HTTPXRequest(read_timeout=0.1)) as slow_bot:
+async def test_delay_with_drop_if_gone_never_executes_an_abandoned_request(emulator: FakeBotAPI) -> None:
+    emulator.set_delay(0.5, "sendMessage", drop_if_gone=True)
+    async with Bot(
+        emulator.token, base_url=emulator.base_url, request=HTTPXRequest(read_timeout=0.1)
+    ) as slow_bot:
         with pytest.raises(TimedOut):
             await slow_bot.send_message(CHAT, "slow")
-        emu.set_delay(0, "sendMessage")
+        emulator.set_delay(0, "sendMessage")
         await slow_bot.send_message(CHAT, "fast")
     await asyncio.sleep(0.8)  # the abandoned request's delay has run out by now
-    assert [m.text for m in emu.sent(CHAT)] == ["fast"]
-    assert [c.status for c in emu.calls("sendMessage")] == [200, 499]
+    assert [m.text for m in emulator.sent(CHAT)] == ["fast"]
+    assert [c.status for c in emulator.calls("sendMessage")] == [200, 499]
