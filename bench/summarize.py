@@ -1,7 +1,7 @@
 """Benchmark: ms per article of the default extractive backend, batch and single, on the dev sets.
 
-Run from the repository root: python -m bench.summarize [--limit N] [--quantize]
-Prints the time of each stage (cleaning + pySBD splitting, MiniLM embedding, scoring) so the cost is visible.
+Run from the repository root: python -m bench.summarize [--limit N] [--precision auto|float32|bfloat16]
+Prints the time of each stage (cleaning + syntok splitting, MiniLM embedding, scoring) so the cost is visible.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import torch
 
 from summarizer.evaluate import RougeEvaluator
 from summarizer.extractive import ExtractiveSummarizer
+from summarizer.model import resolve_precision
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 SETS = ("cnn_dailymail_dev100", "bbc_news_dev100")
@@ -25,15 +26,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=100)
     parser.add_argument("--batch-size", type=int, default=16)
-    parser.add_argument("--quantize", action="store_true", help="int8 dynamic quantization of Linear layers")
+    parser.add_argument("--precision", choices=("auto", "float32", "bfloat16"), default="auto")
     args = parser.parse_args()
-    backend = ExtractiveSummarizer()
-    if args.quantize:
-        backend._encoder = torch.ao.quantization.quantize_dynamic(
-            backend._encoder, {torch.nn.Linear}, torch.qint8
-        )
+    backend = ExtractiveSummarizer(precision=args.precision)
     evaluator = RougeEvaluator()
-    print(f"torch threads {torch.get_num_threads()}, quantized {args.quantize}, batch size {args.batch_size}")
+    print(
+        f"torch threads {torch.get_num_threads()}, precision {args.precision} "
+        f"({resolve_precision(args.precision)}), batch size {args.batch_size}"
+    )
     for name in SETS:
         rows = [json.loads(line) for line in (DATA / f"{name}.jsonl").read_text().splitlines()[: args.limit]]
         articles = [row["article"] for row in rows]

@@ -9,7 +9,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 
-from summarizer.model import MINILM_SHA256, encode_unit, load_encoder
+from summarizer.model import MINILM_SHA256, Precision, encode_unit, load_encoder
 
 Vectors = npt.NDArray[np.float32]
 
@@ -38,9 +38,10 @@ class MiniLMEmbedder:
         *,
         expected_sha256: str | None = MINILM_SHA256,
         batch_size: int = 32,
+        precision: Precision = "auto",
     ) -> None:
         self.batch_size = batch_size
-        self._encoder: Any = load_encoder(model_path, expected_sha256)
+        self._encoder: Any = load_encoder(model_path, expected_sha256, precision)
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         """Embed texts in one encode call (the model truncates each to its 256-token window)."""

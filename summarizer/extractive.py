@@ -10,7 +10,7 @@ import numpy as np
 
 from summarizer.cleaning import clean_article
 from summarizer.features import FloatArray, sentence_features
-from summarizer.model import MINILM_SHA256, encode_unit, load_encoder
+from summarizer.model import MINILM_SHA256, Precision, encode_unit, load_encoder
 from summarizer.scorer import LinearScorer, load_scorer
 from summarizer.sentences import SentenceSplitter
 
@@ -101,6 +101,7 @@ class ExtractiveSummarizer:
         max_tokens: int = 128,
         scorer: LinearScorer | None = None,
         splitter: SentenceSplitter | None = None,
+        precision: Precision = "auto",
     ) -> None:
         if n_sentences < 1 or max_sentences < n_sentences or batch_size < 1 or max_tokens < 8:
             raise ValueError("need 1 <= n_sentences <= max_sentences, batch_size >= 1, max_tokens >= 8")
@@ -111,7 +112,7 @@ class ExtractiveSummarizer:
         self.batch_size = batch_size
         self._splitter = splitter if splitter is not None else SentenceSplitter()
         self._scorer = scorer if scorer is not None else load_scorer()
-        self._encoder: Any = load_encoder(model_path, expected_sha256)
+        self._encoder: Any = load_encoder(model_path, expected_sha256, precision)
         # Over-long sentences carry their gist early; truncation bounds the cost of run-on "sentences".
         self._encoder.max_seq_length = max_tokens
 

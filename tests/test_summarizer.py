@@ -158,6 +158,30 @@ def test_splitter_normalizes_and_drops_punctuation_only() -> None:
     assert all(s in normalize_whitespace(text) for s in sentences)
 
 
+def test_splitter_separates_quoted_sentences_and_list_items() -> None:
+    quotes = "He said: 'We lost a friend. She had a bright future.' The court agreed. 'Never again.'"
+    assert SentenceSplitter().split(quotes) == [
+        "He said: 'We lost a friend.",
+        "She had a bright future.'",
+        "The court agreed.",
+        "'Never again.'",
+    ]
+    items = "Shopping list:\n- apples\n- pears and plums\n1. call mum\n2) fix the bike"
+    assert SentenceSplitter().split(items) == [
+        "Shopping list:",
+        "apples",
+        "pears and plums",
+        "1. call mum",
+        "2) fix the bike",
+    ]
+
+
+def test_splitter_cuts_run_on_lower_case_text() -> None:
+    text = " ".join(f"word{i} is here." for i in range(60))  # lower-case starts: one syntok "sentence"
+    sentences = SentenceSplitter().split(text)
+    assert sentences == [f"word{i} is here." for i in range(60)]
+
+
 def test_splitter_empty_and_non_english() -> None:
     splitter = SentenceSplitter()
     assert splitter.split("") == []
@@ -217,42 +241,36 @@ def test_cli_errors(tmp_path: Path) -> None:
 # --- extractive -----------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def packaged_extractive() -> Summarizer:
-    """The default backend with the packaged model, loaded once (this module's own fixture)."""
-    return load_summarizer("extractive")
-
-
 @pytest.mark.slow
-def test_extractive_picks_verbatim_sentences(packaged_extractive: Summarizer) -> None:
-    assert packaged_extractive.name == "extractive"
-    summary = packaged_extractive.summarize(ARTICLE)
+def test_extractive_picks_verbatim_sentences(extractive: Summarizer) -> None:
+    assert extractive.name == "extractive"
+    summary = extractive.summarize(ARTICLE)
     assert _is_extract(summary, ARTICLE)
     assert len(SentenceSplitter().split(summary)) == 3
-    assert packaged_extractive.summarize(ARTICLE) == summary
+    assert extractive.summarize(ARTICLE) == summary
 
 
 @pytest.mark.slow
-def test_extractive_short_and_empty_input(packaged_extractive: Summarizer) -> None:
-    assert packaged_extractive.summarize("") == ""
-    assert packaged_extractive.summarize("  \n\n ") == ""
-    assert packaged_extractive.summarize("Only   one sentence\nhere.") == "Only one sentence here."
-    assert packaged_extractive.summarize("One. Two. Three.") == "One. Two. Three."
+def test_extractive_short_and_empty_input(extractive: Summarizer) -> None:
+    assert extractive.summarize("") == ""
+    assert extractive.summarize("  \n\n ") == ""
+    assert extractive.summarize("Only   one sentence\nhere.") == "Only one sentence here."
+    assert extractive.summarize("One. Two. Three.") == "One. Two. Three."
 
 
 @pytest.mark.slow
-def test_extractive_non_english(packaged_extractive: Summarizer) -> None:
+def test_extractive_non_english(extractive: Summarizer) -> None:
     for text in (RUSSIAN, CHINESE, RUSSIAN + "\n\n" + CHINESE):
-        summary = packaged_extractive.summarize(text)
+        summary = extractive.summarize(text)
         assert summary
         assert _is_extract(summary, text)
 
 
 @pytest.mark.slow
-def test_extractive_batch_equals_single(packaged_extractive: Summarizer) -> None:
+def test_extractive_batch_equals_single(extractive: Summarizer) -> None:
     texts = [ARTICLE, "", RUSSIAN, "Just one sentence.", ARTICLE.replace("Tuesday", "Friday")]
-    assert packaged_extractive.summarize_batch(texts) == [packaged_extractive.summarize(t) for t in texts]
-    assert packaged_extractive.summarize_batch([]) == []
+    assert extractive.summarize_batch(texts) == [extractive.summarize(t) for t in texts]
+    assert extractive.summarize_batch([]) == []
 
 
 def _corrupt_model_dir(tmp_path: Path) -> Path:
@@ -348,12 +366,40 @@ def test_local_model_directory(tiny_model_dir: Path) -> None:
         assert summarizer.summarize_batch([ARTICLE, ""]) == [summary, ""]
 
 
+def test_cpu_bfloat16_detection(tmp_path: Path) -> None:
+    from summarizer.model import cpu_has_bfloat16, resolve_precision
+
+    info = tmp_path / "cpuinfo"
+    info.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512f amx_bf16 amx_tile\n", encoding="utf-8")
+    assert cpu_has_bfloat16(info)
+    info.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512f\n", encoding="utf-8")
+    assert not cpu_has_bfloat16(info)
+    assert not cpu_has_bfloat16(tmp_path / "missing")
+    assert resolve_precision("float32") == "float32"
+    assert resolve_precision("bfloat16") == "bfloat16"
+    assert resolve_precision("auto") in ("float32", "bfloat16")
+
+
+@pytest.mark.slow
+def test_bfloat16_embeddings_match_float32() -> None:
+    import numpy as np
+
+    from summarizer.embedding import MiniLMEmbedder
+
+    texts = SentenceSplitter().split(ARTICLE)
+    full = MiniLMEmbedder(precision="float32").embed(texts)
+    half = MiniLMEmbedder(precision="bfloat16").embed(texts)
+    assert half.dtype == np.float32 and half.shape == full.shape
+    assert np.allclose(np.linalg.norm(half, axis=1), 1.0, atol=1e-5)
+    assert float((full * half).sum(axis=1).min()) > 0.999
+
+
 # --- quality --------------------------------------------------------------------------------------
 
 
 @pytest.mark.slow
 @pytest.mark.timeout(900)  # ~40 s on an idle 2-core CPU; far more when the CPU is shared
-def test_extractive_rouge1_beats_lead3(packaged_extractive: Summarizer) -> None:
+def test_extractive_rouge1_beats_lead3(extractive: Summarizer) -> None:
     if not CNN_DEV.is_file():
         pytest.skip(f"dev set {CNN_DEV} not found")
     from rouge_score import rouge_scorer
@@ -367,7 +413,7 @@ def test_extractive_rouge1_beats_lead3(packaged_extractive: Summarizer) -> None:
         scores = [float(scorer.score(row["summary"], s)["rouge1"].fmeasure) for row, s in pairs]
         return sum(scores) / len(scores)
 
-    extractive_r1 = mean_rouge1(packaged_extractive.summarize_batch(articles))
+    extractive_r1 = mean_rouge1(extractive.summarize_batch(articles))
     lead_r1 = mean_rouge1(LeadSummarizer().summarize_batch(articles))
     print(f"ROUGE-1 F1 on {len(rows)} CNN/DM articles: extractive {extractive_r1:.4f}, lead-3 {lead_r1:.4f}")
     assert extractive_r1 >= lead_r1
