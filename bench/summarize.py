@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import torch
 
@@ -19,6 +22,40 @@ from summarizer.model import resolve_precision
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 SETS = ("cnn_dailymail_dev100", "bbc_news_dev100")
+T = TypeVar("T")
+
+
+def timed(work: Callable[[], T]) -> tuple[T, float, float]:
+    """Run work() and return its result, wall seconds and CPU seconds of this process."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = work()
+    return result, time.perf_counter() - wall, time.process_time() - cpu
+
+
+def run_set(
+    backend: ExtractiveSummarizer, evaluator: RougeEvaluator, name: str, limit: int, size: int
+) -> None:
+    """Time one dev set: stages one article at a time, then batch and single summarize; print a line."""
+    rows = [json.loads(line) for line in (DATA / f"{name}.jsonl").read_text().splitlines()[:limit]]
+    articles = [row["article"] for row in rows]
+    n = len(articles)
+    backend.summarize(articles[0])  # warm-up
+    docs, split_s, _ = timed(lambda: [backend.sentences(a) for a in articles])
+    embeddings, embed_s, _ = timed(lambda: [backend.embed(d) for d in docs])
+    _, score_s, _ = timed(
+        lambda: [backend.choose(d, e) for d, e in zip(docs, embeddings, strict=True) if len(d) > 3]
+    )
+    batches = [articles[i : i + size] for i in range(0, n, size)]
+    batch, batch_s, batch_cpu = timed(lambda: [s for b in batches for s in backend.summarize_batch(b)])
+    single, single_s, _ = timed(lambda: [backend.summarize(a) for a in articles])
+    r1 = sum(evaluator.score(row["summary"], s)[0] for row, s in zip(rows, batch, strict=True)) / n
+    print(
+        f"{name}: {n} articles, {sum(map(len, docs)) / n:.1f} sentences/article | "
+        f"batch {1000 * batch_s / n:.0f} ms/article (CPU {1000 * batch_cpu / n:.0f} ms), "
+        f"single {1000 * single_s / n:.0f} ms/article | stages: split {1000 * split_s / n:.1f}, "
+        f"embed one article per call {1000 * embed_s / n:.0f}, score {1000 * score_s / n:.1f} ms | "
+        f"ROUGE-1 {r1:.2f} | batch == single: {batch == single} | load average {os.getloadavg()[0]:.2f}"
+    )
 
 
 def main() -> None:
@@ -26,45 +63,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=100)
     parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
     parser.add_argument("--precision", choices=("auto", "float32", "bfloat16"), default="auto")
+    parser.add_argument("--max-tokens", type=int, default=None, help="truncate sentences to this many tokens")
     args = parser.parse_args()
-    backend = ExtractiveSummarizer(precision=args.precision)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    tokens = {"max_tokens": args.max_tokens} if args.max_tokens else {}
+    backend = ExtractiveSummarizer(precision=args.precision, **tokens)
     evaluator = RougeEvaluator()
     print(
         f"torch threads {torch.get_num_threads()}, precision {args.precision} "
-        f"({resolve_precision(args.precision)}), batch size {args.batch_size}"
+        f"({resolve_precision(args.precision)}), batch size {args.batch_size}, "
+        f"load average {os.getloadavg()[0]:.2f}"
     )
     for name in SETS:
-        rows = [json.loads(line) for line in (DATA / f"{name}.jsonl").read_text().splitlines()[: args.limit]]
-        articles = [row["article"] for row in rows]
-        backend.summarize(articles[0])  # warm-up
-        began = time.perf_counter()
-        docs = [backend.sentences(a) for a in articles]
-        split_s = time.perf_counter() - began
-        began = time.perf_counter()
-        embeddings = [backend.embed(d) for d in docs]
-        embed_s = time.perf_counter() - began
-        began = time.perf_counter()
-        for d, e in zip(docs, embeddings, strict=True):
-            if len(d) > backend.n_sentences:
-                backend.choose(d, e)
-        score_s = time.perf_counter() - began
-        began = time.perf_counter()
-        batch: list[str] = []
-        for start in range(0, len(articles), args.batch_size):
-            batch += backend.summarize_batch(articles[start : start + args.batch_size])
-        batch_s = time.perf_counter() - began
-        began = time.perf_counter()
-        single = [backend.summarize(a) for a in articles]
-        single_s = time.perf_counter() - began
-        n = len(articles)
-        r1 = sum(evaluator.score(row["summary"], s)[0] for row, s in zip(rows, batch, strict=True)) / n
-        print(
-            f"{name}: {n} articles, {sum(map(len, docs)) / n:.1f} sentences/article | "
-            f"batch {1000 * batch_s / n:.0f} ms/article, single {1000 * single_s / n:.0f} ms/article | "
-            f"split {1000 * split_s / n:.0f}, embed {1000 * embed_s / n:.0f}, score {1000 * score_s / n:.1f} "
-            f"ms/article | ROUGE-1 {r1:.2f} | batch == single: {batch == single}"
-        )
+        run_set(backend, evaluator, name, args.limit, args.batch_size)
 
 
 if __name__ == "__main__":

@@ -83,7 +83,8 @@ class ExtractiveSummarizer:
     Sentences are scored by a logistic-regression model (summarizer/weights/sentence_scorer.json, trained
     with cross-validation by python -m summarizer.train) over features of their all-MiniLM-L6-v2
     embeddings, position and length; trigram blocking keeps repeats out. The model directory defaults to
-    the packaged all-MiniLM-L6-v2, whose model.safetensors is checked against expected_sha256 unless None.
+    the packaged all-MiniLM-L6-v2, whose model.safetensors is checked against expected_sha256 unless None;
+    precision "auto" runs it in bfloat16 where the CPU has native bfloat16 (see summarizer.model).
     """
 
     name: str = "extractive"
@@ -98,7 +99,7 @@ class ExtractiveSummarizer:
         redundancy: float = 0.9,
         max_sentences: int = 150,
         batch_size: int = 64,
-        max_tokens: int = 128,
+        max_tokens: int = 64,
         scorer: LinearScorer | None = None,
         splitter: SentenceSplitter | None = None,
         precision: Precision = "auto",
@@ -114,6 +115,8 @@ class ExtractiveSummarizer:
         self._scorer = scorer if scorer is not None else load_scorer()
         self._encoder: Any = load_encoder(model_path, expected_sha256, precision)
         # Over-long sentences carry their gist early; truncation bounds the cost of run-on "sentences".
+        # 64 tokens cover 95% of CNN sentences whole and cost ~14% less CPU than 128, for a held-out
+        # ROUGE-1 within 0.1 (bench/README.md).
         self._encoder.max_seq_length = max_tokens
 
     def sentences(self, text: str) -> list[str]:
