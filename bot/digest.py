@@ -32,30 +32,44 @@ def job_name(chat_id: int) -> str:
 def schedule(application: AnyApplication, sub: Subscriber, *, replace: bool = True) -> Job[Any]:
     """(Re)create the daily job at the subscriber's local time, DST-aware via zoneinfo.
 
-    `replace=False` skips looking for an old job (a linear scan of every job): for the start-up rebuild.
+    The APScheduler job id is the job's name, so a chat's job is found (and replaced) by a dict lookup:
+    `JobQueue.get_jobs_by_name` wraps and scans *every* job, which made each blocked chat of a fan-out
+    cost O(subscribers). `replace=False` skips even that lookup (the start-up rebuild of fresh jobs).
     """
     if replace:
         unschedule(application, sub.chat_id)
     assert application.job_queue is not None
     when = sub.digest_time.replace(tzinfo=ZoneInfo(sub.timezone))
+    name = job_name(sub.chat_id)
     return application.job_queue.run_daily(
-        digest_job, when, name=job_name(sub.chat_id), data=sub.chat_id, chat_id=sub.chat_id
+        digest_job,
+        when,
+        name=name,
+        data=sub.chat_id,
+        chat_id=sub.chat_id,
+        job_kwargs={"id": name, "replace_existing": True},
     )
+
+
+def _job(application: AnyApplication, chat_id: int) -> Job[Any] | None:
+    """The chat's scheduled digest job, looked up by id."""
+    assert application.job_queue is not None
+    aps_job = application.job_queue.scheduler.get_job(job_name(chat_id))
+    return None if aps_job is None else Job.from_aps_job(aps_job)
 
 
 def unschedule(application: AnyApplication, chat_id: int) -> None:
     """Remove the chat's digest job, if any."""
-    assert application.job_queue is not None
-    for job in application.job_queue.get_jobs_by_name(job_name(chat_id)):
+    job = _job(application, chat_id)
+    if job is not None:
         job.schedule_removal()
 
 
 def next_run(application: AnyApplication, chat_id: int) -> datetime | None:
     """When the chat's digest job fires next, in the subscriber's zone."""
-    assert application.job_queue is not None
-    for job in application.job_queue.get_jobs_by_name(job_name(chat_id)):
-        if not job.removed and job.next_t is not None:
-            return job.next_t
+    job = _job(application, chat_id)
+    if job is not None and not job.removed and job.next_t is not None:
+        return job.next_t
     return None
 
 
