@@ -92,8 +92,16 @@ async def restore_jobs(application: AnyApplication, services: Services) -> int:
 
 
 async def pending_articles(services: Services, chat_id: int, now: datetime) -> list[Article]:
-    """Articles posted since the chat's previous digest (first digest: the last 24 hours)."""
-    since = await services.store.last_digest_sent_at(chat_id) or now - FIRST_DIGEST_WINDOW
+    """What /digest shows: the articles the chat's next scheduled digest would carry if it were cut now.
+
+    The same cut-off as the fan-out (`Ledger.last_cutoffs`): the content cut-off of the chat's latest
+    digest that Telegram accepted, not the time it finished sending. So an article posted while that
+    digest was still being sent (after its cut-off) is shown here and goes out in the next digest, once.
+    /digest is a read-only look: it moves no cut-off, so the next digest still carries everything since
+    the last one whether or not the user looked in between (first digest: the last 24 hours).
+    """
+    cutoffs = await services.store.ledger.last_cutoffs([chat_id])
+    since = cutoffs.get(chat_id, now - FIRST_DIGEST_WINDOW)
     return await services.store.articles_between(since, now)
 
 
