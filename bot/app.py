@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -251,10 +252,16 @@ def build_application(
         )
         await _publish_commands(application, settings)
         restored = await digest.restore_jobs(application, services)
+        # What start-up built lives as long as the bot (a job per subscriber: millions of objects at
+        # 100k): keep it out of the cyclic GC's full collections, which otherwise rescan it all again and
+        # again during a fan-out (at 100k: 10% of the CPU per digest message and p99 pauses). Undone on
+        # shutdown so the frozen objects can be collected again.
+        gc.freeze()
         engine.start()
         log.info("ready: summarizer %s, %d digest job(s) scheduled", worker.name, restored)
 
     async def post_shutdown(application: AnyApplication) -> None:
+        gc.unfreeze()
         services = services_of(application)
         if services is not None:
             await services.fanout.close()
