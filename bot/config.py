@@ -65,6 +65,7 @@ class Settings(BaseSettings):
     topic_min_similarity: float = Field(default=0.22, ge=-1.0, le=1.0)
     merge_min_similarity: float = Field(default=0.60, ge=-1.0, le=1.0)
     send_rate: int = Field(default=30, ge=1, le=1000)
+    send_concurrency: int = Field(default=32, ge=1, le=256)
     send_retries: int = Field(default=5, ge=0, le=20)
     send_backoff: float = Field(default=0.5, gt=0, le=60)
     send_timeout: float = Field(default=10.0, gt=0, le=120)

@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import html
-import json
 import logging
 import random
 import re
@@ -102,7 +101,8 @@ class EngineConfig:
     send_timeout: float = 10.0
     lease: float = 30.0
     retry_after: float = 300.0
-    concurrency: int = 64
+    concurrency: int = 64  # sends in flight at once (HTTP requests)
+    in_flight: int = 256  # deliveries held at once: sending, waiting for a slot or for their record
     poll_interval: float = 1.0
 
 
@@ -160,7 +160,7 @@ class DeliveryEngine:
     async def drain(self) -> int:
         """Claim and deliver until nothing is claimable; return the deliveries handled (tests, /digest)."""
         handled = 0
-        while claims := await self._claim(self._config.concurrency):
+        while claims := await self._claim(self._config.in_flight):
             await asyncio.gather(*(self._deliver(claim) for claim in claims))
             handled += len(claims)
         return handled
@@ -177,10 +177,16 @@ class DeliveryEngine:
         )
 
     async def _run(self) -> None:
-        """Claim in batches: refill when half the slots are free, otherwise poll for new or due work."""
-        refill = max(1, self._config.concurrency // 2)
+        """Claim in batches: refill when half the slots are free, otherwise poll for new or due work.
+
+        More deliveries are held than can be sent at once (`in_flight` > `concurrency`): a delivery whose
+        part was answered still waits for its group-committed "sent" record, and the send slots must
+        not sit idle meanwhile.
+        """
+        limit = self._config.in_flight
+        refill = max(1, limit // 2)
         while True:
-            free = self._config.concurrency - len(self._tasks)
+            free = limit - len(self._tasks)
             claims: list[Claim] = []
             if free >= refill or not self._tasks:
                 try:
@@ -192,7 +198,7 @@ class DeliveryEngine:
                 self._tasks.add(task)
                 task.add_done_callback(self._done)
             if claims and len(claims) == free:  # there may be more: claim again once slots free up
-                while self._config.concurrency - len(self._tasks) < refill:
+                while limit - len(self._tasks) < refill:
                     await self._wait(self._config.poll_interval)
                 continue
             await self._wait(self._config.poll_interval)
@@ -339,30 +345,28 @@ class DeliveryEngine:
 
     async def _send(self, chat_id: int, part: ClaimedPart, *, plain: bool) -> Message:
         timeout = self._config.send_timeout
-        markup = (
-            InlineKeyboardMarkup.de_json(json.loads(part.markup), self._bot)
-            if part.markup is not None
-            else None
-        )
+        # The stored keyboard already is Bot API JSON: hand it to PTB as is (api_kwargs are sent verbatim)
+        # instead of building an InlineKeyboardMarkup per message only for PTB to serialize it back.
+        extra = {"reply_markup": part.markup} if part.markup is not None else None
         if plain:
             return await self._bot.send_message(
                 chat_id,
                 html_to_plain(part.html),
-                reply_markup=markup,
                 link_preview_options=_NO_PREVIEW,
                 read_timeout=timeout,
                 write_timeout=timeout,
                 connect_timeout=timeout,
+                api_kwargs=extra,
             )
         return await self._bot.send_message(
             chat_id,
             part.html,
             parse_mode=ParseMode.HTML,
-            reply_markup=markup,
             link_preview_options=_NO_PREVIEW,
             read_timeout=timeout,
             write_timeout=timeout,
             connect_timeout=timeout,
+            api_kwargs=extra,
         )
 
     async def _fail(self, part: ClaimedPart, attempts: int, reason: str) -> None:

@@ -8,7 +8,6 @@ from typing import Final
 
 import numpy as np
 import numpy.typing as npt
-import torch
 
 from bot.storage import Article, Store
 from bot.summarizing import SummaryWorker
@@ -91,7 +90,10 @@ class EmbeddingIndex:
         if not len(ids) or limit <= 0:
             return []
         # torch rather than numpy: it honours the worker thread's torch thread count, where numpy's BLAS
-        # pool would spin 2 threads (8x slower on a busy 2-core host).
+        # pool would spin 2 threads (8x slower on a busy 2-core host). Imported here: there are vectors
+        # only when the embedder (a torch model) is loaded, and a bot without it need not pay for torch.
+        import torch
+
         scores = (torch.from_numpy(matrix) @ torch.from_numpy(np.ascontiguousarray(query))).numpy()
         count = min(limit, len(ids))
         top = np.argpartition(-scores, count - 1)[:count]

@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
-
-import torch
 
 from summarizer import Summarizer, load_summarizer
 from summarizer.embedding import Embedder, Vectors, load_embedder
 
 T = TypeVar("T")
+
+
+def _limit_torch_threads(threads: int) -> None:
+    """Worker thread initializer: set its torch thread count if a model uses torch.
+
+    torch is not imported here: loading a torch model (before the worker starts) imports it, and the
+    lead summarizer without embeddings never needs it (importing torch alone costs ~300 MB of RSS).
+    """
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(threads)
 
 
 class SummaryWorker:
@@ -28,7 +38,7 @@ class SummaryWorker:
         self._executor = ThreadPoolExecutor(
             max_workers=1,
             thread_name_prefix="summarizer",
-            initializer=torch.set_num_threads,
+            initializer=_limit_torch_threads,
             initargs=(torch_threads,),
         )
 

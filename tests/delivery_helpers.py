@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Iterable
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from bot.emulator import FakeBotAPI
 from bot.storage import Store
-from bot.storage.ledger import LedgerEntry
+from bot.storage.ledger import LedgerEntry, PartText, PlannedDigest
 
 LONG_SUMMARY = " ".join(f"Sentence {i} of a long summary about the city budget." for i in range(40))
 
@@ -64,3 +64,18 @@ def assert_exactly_once(emulator: FakeBotAPI, entries: list[LedgerEntry], chat_i
         assert all(p.status == "sent" for p in parts), (chat_id, parts)
         assert [m.message_id for m in received] == [p.message_id for p in parts], (chat_id, received, parts)
         assert len(received) == len(parts)
+
+
+async def record_digest(store: Store, chat_id: int, day: date, status: str, now: datetime) -> int:
+    """Take one digest through the ledger to `status` (sent, failed, blocked or empty) at `now`, with
+    `now` as its content cut-off; return the delivery id."""
+    parts = () if status == "empty" else (PartText(f"digest for {chat_id} on {day}"),)
+    (delivery_id,) = await store.ledger.plan([PlannedDigest(chat_id, day, now, len(parts), parts)], now)
+    if status != "empty":
+        owner = "test"
+        claims = await store.ledger.claim(
+            owner, now, lease=timedelta(seconds=30), limit=100, retry_window=timedelta(hours=20)
+        )
+        assert [claim.delivery_id for claim in claims] == [delivery_id]
+        assert await store.ledger.finish(delivery_id, owner, status=status, now=now)
+    return delivery_id

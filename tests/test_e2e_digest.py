@@ -11,10 +11,20 @@ from telegram.ext import ApplicationBuilder
 
 from bot import digest
 from bot.emulator import FakeBotAPI
+from bot.fanout import plan_digests
+from bot.ingest.pipeline import Draft
 from bot.services import Services, services_of
 from bot.storage import Subscriber
 from tests.conftest import ADMIN_ID, USER_ID, BotHarness, Chat
+from tests.delivery_helpers import settle
 from tests.test_e2e_commands import STORY, post
+
+BRIDGE_STORY = (
+    "The harbour bridge reopened to traffic on Monday after a year of repairs. "
+    "Engineers replaced the cables and strengthened the deck. "
+    "Commuters had faced long detours while the bridge was closed. "
+    "The city said the work finished two weeks ahead of schedule."
+)
 
 OTHER_ID = 5151
 
@@ -168,3 +178,43 @@ async def test_nothing_new_sends_nothing(harness: BotHarness, emulator: FakeBotA
         assert status == "empty"
         assert len(emulator.sent(USER_ID)) == 1  # only the /subscribe reply
         assert ADMIN_ID not in {m.chat_id for m in emulator.sent()}
+
+
+async def test_article_posted_while_a_digest_is_sent_comes_in_digest_and_next_digest_once(
+    harness: BotHarness, emulator: FakeBotAPI, admin: Chat, user: Chat
+) -> None:
+    """The fan-out's content cut-off splits the article stream: one posted after a digest was planned
+    (while it was still being sent) is not in that digest, is what /digest shows afterwards, and is in
+    the next digest exactly once; the first digest's article shows up in neither."""
+    async with harness.run() as app:
+        services = started(app)
+        await user.ask("/subscribe")
+        await post(admin, "Council approves budget", STORY)
+        emulator.set_delay(2.0, "sendMessage")  # keep the digest "being sent" for a while
+        services.fanout.request(USER_ID)  # what the chat's digest job does
+
+        async def sending() -> bool:
+            return [status for _, status, _ in await services.store.ledger.deliveries()] == ["sending"]
+
+        await wait_until(sending)
+        later = await services.ingestor.ingest(
+            Draft("Harbour bridge reopens", BRIDGE_STORY), posted_by=ADMIN_ID
+        )
+        assert await sending()  # stored while the digest was on its way
+        emulator.set_delay(0, "sendMessage")
+        await settle(services.store, 1)
+        (first,) = await emulator.wait_for(USER_ID, 1)
+        assert "Your digest for" in first.text and "Council approves budget" in first.text
+        assert later.title not in first.text
+
+        shown = " ".join(m.text for m in await user.send("/digest"))
+        assert later.title in shown and "Council approves budget" not in shown
+
+        tomorrow = services.clock() + timedelta(days=1)
+        assert await plan_digests(services.store, [USER_ID], tomorrow, services.fanout.renderer)
+        services.delivery.kick()
+        await settle(services.store, 2)
+        (second,) = await emulator.wait_for(USER_ID, 1)
+        assert "Your digest for" in second.text and "1 story" in second.text
+        assert second.text.count(later.title) == 1 and "Council approves budget" not in second.text
+        assert len(emulator.sent(USER_ID)) == 4  # /subscribe's reply, the two digests, /digest's reply

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
+from bot import digest
 from bot.emulator import FakeBotAPI
 from bot.services import Services
 from tests.conftest import USER_ID, Chat
@@ -164,13 +166,12 @@ async def test_inline_query_paginates_and_shares_summaries(
 
 
 async def test_stats_sends_a_chart_with_the_numbers(
-    admin: Chat, user: Chat, emulator: FakeBotAPI, services: Services
+    app: Any, admin: Chat, user: Chat, emulator: FakeBotAPI, services: Services
 ) -> None:
     await user.ask("/subscribe")
     await post(admin, *DIFFERENT_EVENTS[5])
-    today = services.clock().date()
-    await services.store.claim_digest(USER_ID, today, services.clock())
-    await services.store.finish_digest(USER_ID, today, status="failed", now=services.clock())
+    emulator.fail_next("sendMessage", status=400, description="Bad Request: chat not found")
+    assert await digest.send_digest(app, services, USER_ID) == "failed"  # a digest refused for good
     (photo,) = await admin.send("/stats")
     assert photo.method == "sendPhoto" and photo.photo is not None
     assert photo.photo.startswith(b"\x89PNG\r\n\x1a\n") and len(photo.photo) > 10_000

@@ -25,6 +25,8 @@ from bot.storage import (
     content_hash,
 )
 from bot.storage import migrate as migrations
+from bot.storage.ledger import PartText, PlannedDigest
+from tests.delivery_helpers import record_digest
 
 T0 = datetime(2024, 11, 28, 12, 0, tzinfo=UTC)
 HEAD_REVISION = "0004"  # the newest migration
@@ -171,9 +173,9 @@ async def test_in_memory_sqlite_works() -> None:
         added = await add(opened, "Memory", "lives only in memory")
         assert await opened.get_article(added.id) == added
         assert await opened.search_articles("memory") == [added]
-        day = date(2024, 11, 28)
-        claims = await asyncio.gather(*(opened.claim_digest(1, day, T0) for _ in range(5)))
-        assert sorted(claims) == [False, False, False, False, True]
+        planned = [PlannedDigest(1, date(2024, 11, 28), T0, 1, (PartText("hello"),))]
+        created = await asyncio.gather(*(opened.ledger.plan(planned, T0) for _ in range(5)))
+        assert sorted(len(ids) for ids in created) == [0, 0, 0, 0, 1]
         created = await asyncio.gather(
             *(opened.ensure_subscriber(i, digest_time=time(8), timezone="UTC", now=T0) for i in range(10))
         )
@@ -431,50 +433,25 @@ async def test_large_chat_ids(store: Store) -> None:
 # digest deliveries
 
 
-async def test_claim_digest_is_exclusive(store: Store) -> None:
+async def test_concurrent_plans_of_one_digest_create_one_delivery(store: Store) -> None:
     day = date(2024, 11, 28)
-    assert await store.claim_digest(1, day, T0) is True
-    assert await store.claim_digest(1, day, T0) is False
-    assert await store.claim_digest(1, day + timedelta(days=1), T0) is True
-    assert await store.claim_digest(2, day, T0) is True
-
-    await store.finish_digest(1, day, status="failed", now=T0)
-    assert await store.claim_digest(1, day, T0 + timedelta(minutes=5)) is True
-    assert await store.claim_digest(1, day, T0 + timedelta(minutes=5)) is False
-    for status in ("sent", "empty", "blocked"):
-        other_day = day + timedelta(days=10)
-        chat = {"sent": 10, "empty": 11, "blocked": 12}[status]
-        assert await store.claim_digest(chat, other_day, T0) is True
-        await store.finish_digest(chat, other_day, status=status, now=T0)
-        assert await store.claim_digest(chat, other_day, T0) is False
+    planned = [PlannedDigest(7, day, T0, 1, (PartText("hello"),))]
+    results = await asyncio.gather(*(store.ledger.plan(planned, T0) for _ in range(5)))
+    assert sorted(len(created) for created in results) == [0, 0, 0, 0, 1]
+    assert [entry.status for entry in await store.ledger.entries(7)] == ["pending"]
 
 
-async def test_concurrent_claims_exactly_one_wins(store: Store) -> None:
-    day = date(2024, 11, 28)
-    results = await asyncio.gather(*(store.claim_digest(7, day, T0) for _ in range(5)))
-    assert sorted(results) == [False, False, False, False, True]
-    await store.finish_digest(7, day, status="failed", now=T0)
-    results = await asyncio.gather(*(store.claim_digest(7, day, T0) for _ in range(5)))
-    assert sorted(results) == [False, False, False, False, True]
-
-
-async def test_finish_digest_and_last_sent(store: Store) -> None:
-    assert await store.last_digest_sent_at(1) is None
+async def test_last_cutoffs_are_the_latest_sent_digests_content_cut_offs(store: Store) -> None:
     day = date(2024, 11, 27)
-    assert await store.claim_digest(1, day, T0)
-    await store.finish_digest(1, day, status="sent", now=T0, article_count=3)
-    assert await store.claim_digest(1, day + timedelta(days=1), T0 + timedelta(days=1))
-    await store.finish_digest(1, day + timedelta(days=1), status="empty", now=T0 + timedelta(days=1))
-    assert await store.last_digest_sent_at(1) == T0
-    # finishing without a claim still records the outcome
-    await store.finish_digest(1, day + timedelta(days=2), status="sent", now=T0 + timedelta(days=2))
-    sent_at = await store.last_digest_sent_at(1)
-    assert sent_at == T0 + timedelta(days=2)
-    assert sent_at is not None and sent_at.tzinfo is not None
-    with pytest.raises(ValueError):
-        await store.finish_digest(1, day, status="pending", now=T0)
-    with pytest.raises(ValueError):
-        await store.finish_digest(1, day, status="bogus", now=T0)
+    assert await store.ledger.last_cutoffs([1, 2]) == {}
+    await record_digest(store, 1, day, "sent", T0)
+    await record_digest(store, 1, day + timedelta(days=1), "empty", T0 + timedelta(days=1))
+    await record_digest(store, 1, day + timedelta(days=2), "failed", T0 + timedelta(days=2))
+    await record_digest(store, 2, day, "blocked", T0)
+    assert await store.ledger.last_cutoffs([1, 2, 3]) == {1: T0}  # only digests Telegram accepted count
+    await record_digest(store, 1, day + timedelta(days=3), "sent", T0 + timedelta(days=3))
+    cutoff = (await store.ledger.last_cutoffs([1]))[1]
+    assert cutoff == T0 + timedelta(days=3) and cutoff.tzinfo is not None
 
 
 async def test_stats(store: Store) -> None:
@@ -489,10 +466,10 @@ async def test_stats(store: Store) -> None:
     await add(store, "Recent", "recent article", created_at=now - timedelta(hours=23))
     await add(store, "Newest", "newest article", created_at=now)
     # sent yesterday (UTC), sent today, empty today, failed today
-    await store.finish_digest(1, date(2024, 11, 27), status="sent", now=now - timedelta(hours=2))
-    await store.finish_digest(2, date(2024, 11, 28), status="sent", now=now - timedelta(minutes=30))
-    await store.finish_digest(1, date(2024, 11, 28), status="empty", now=now)
-    await store.finish_digest(4, date(2024, 11, 28), status="failed", now=now)
+    await record_digest(store, 1, date(2024, 11, 27), "sent", now - timedelta(hours=2))
+    await record_digest(store, 2, date(2024, 11, 28), "sent", now - timedelta(minutes=30))
+    await record_digest(store, 1, date(2024, 11, 28), "empty", now)
+    await record_digest(store, 4, date(2024, 11, 28), "failed", now)
     plus_three = timezone(timedelta(hours=3))
     for when in (now, now.astimezone(plus_three)):  # "today" is the UTC date regardless of the offset
         stats = await store.stats(when)
@@ -580,8 +557,8 @@ async def test_daily_stats_buckets_the_last_30_days(store: Store) -> None:
     await add(store, "B", "today", created_at=now)
     outcomes = [(1, 27, "sent"), (2, 27, "blocked"), (1, 28, "failed")]
     for chat, day, status in outcomes:
-        await store.finish_digest(chat, date(2026, 11, day), status=status, now=now)
-    await store.finish_digest(1, date(2026, 10, 29), status="sent", now=now)
+        await record_digest(store, chat, date(2026, 11, day), status, now)
+    await record_digest(store, 1, date(2026, 10, 29), "sent", now)
     daily = await store.daily_stats(now, days=30)
     assert daily.days[0] == date(2026, 10, 30) and daily.days[-1] == date(2026, 11, 28)
     assert daily.subscribers[0] == 1 and daily.subscribers[-1] == 2 and daily.subscribers[-3] == 2

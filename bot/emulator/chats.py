@@ -32,6 +32,9 @@ class ChatModel:
         self.poll_generation = 0
         self.updates_signal = Signal()
         self.sent: list[SentMessage] = []
+        # The same records per chat: wait_for() re-checks its chat on every send, and scanning all of
+        # `sent` there made a fan-out with a command waiting O(messages^2) (minutes at 100k).
+        self.sent_by_chat: dict[int, list[SentMessage]] = {}
         self.sent_signal = Signal()
         self.hooks: list[Callable[[SentMessage], None]] = []
         self.blocked: set[int] = set()
@@ -168,6 +171,7 @@ class ChatModel:
     def record(self, record: SentMessage) -> None:
         """Append a SentMessage, wake wait_for() and run on_send hooks."""
         self.sent.append(record)
+        self.sent_by_chat.setdefault(record.chat_id, []).append(record)
         self.sent_signal.notify()
         for hook in self.hooks:
             try:

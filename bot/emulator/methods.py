@@ -228,7 +228,7 @@ def _own_message(model: ChatModel, params: Params) -> dict[str, Any]:
     message = model.messages.get((chat_id, message_id))
     if message is None:
         raise bad_request("message to edit not found")
-    if not any(s.chat_id == chat_id and s.message_id == message_id for s in model.sent):
+    if not any(s.message_id == message_id for s in model.sent_by_chat.get(chat_id, ())):
         raise bad_request("message can't be edited")
     return message
 
@@ -279,8 +279,8 @@ async def delete_message(model: ChatModel, params: Params) -> Any:
     key = (chat_id_of(params), opt_int(params, "message_id") or 0)
     if model.messages.pop(key, None) is None:
         raise bad_request("message to delete not found")
-    for record in model.sent:
-        if (record.chat_id, record.message_id) == key:
+    for record in model.sent_by_chat.get(key[0], ()):
+        if record.message_id == key[1]:
             record.deleted = True
     return True
 

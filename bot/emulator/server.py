@@ -245,14 +245,16 @@ class FakeBotAPI:
 
     def sent(self, chat_id: int | None = None) -> list[SentMessage]:
         """Messages the bot sent or edited so far, in order (an edit is a record with edited=True)."""
-        return [m for m in self._model.sent if chat_id is None or m.chat_id == chat_id]
+        if chat_id is None:
+            return list(self._model.sent)
+        return list(self._model.sent_by_chat.get(chat_id, ()))
 
     async def wait_for(self, chat_id: int, count: int = 1, timeout: float = 10.0) -> list[SentMessage]:
         """Wait for the next `count` unread records of a chat; return exactly those and mark them read."""
         start = self._cursors.get(chat_id, 0)
 
         def arrived() -> bool:
-            return len(self.sent(chat_id)) >= start + count
+            return len(self._model.sent_by_chat.get(chat_id, ())) >= start + count
 
         if not await self._model.sent_signal.wait_until(arrived, timeout):
             raise TimeoutError(self._wait_report(chat_id, start, count, timeout))

@@ -3,11 +3,10 @@
 from bot.storage.errors import DuplicateArticleError, StorageError, SubscriberNotFoundError
 from bot.storage.hashing import content_hash
 from bot.storage.store import Store
-from bot.storage.types import Article, DigestStatus, Feed, Stats, Subscriber
+from bot.storage.types import Article, Feed, Stats, Subscriber
 
 __all__ = [
     "Article",
-    "DigestStatus",
     "DuplicateArticleError",
     "Feed",
     "Stats",

@@ -143,36 +143,42 @@ class Ledger:
     async def plan(self, digests: Sequence[PlannedDigest], now: datetime) -> list[int]:
         """Write pending deliveries and their parts (texts stored once); skip chats already planned today.
 
-        Bulk statements (a few per 500 chats), so planning 10,000 subscribers takes well under a second.
+        Bulk statements, one short transaction per 500 chats (100,000 subscribers take ~2 s): the
+        SQLite writer is never held long (commands that write wait at most one chunk), and the engine
+        may start on the first chunks. A crash part-way leaves some chats planned and the rest not;
+        re-planning (the catch-up at start-up) skips the planned ones, so each chat still gets one.
         """
         texts = {text for d in digests for text in d.parts}
         deliveries = cast(Table, DigestDeliveryRow.__table__)
         parts_table = cast(Table, DigestPartRow.__table__)
+        # Rows as execute() parameters, not .values(rows): one statement compiled once and cached, batched
+        # by SQLAlchemy's insertmanyvalues; a multi-VALUES statement was compiled anew for every chunk
+        # (~50 ms of the event loop's time per 500 rows).
+        insert_deliveries = (
+            self._insert(deliveries)
+            .on_conflict_do_nothing(index_elements=["chat_id", "digest_date"])
+            .returning(deliveries.c.id, deliveries.c.chat_id, deliveries.c.digest_date)
+        )
         created: list[int] = []
         async with self._write() as session:
-            connection = await session.connection()
             text_ids = await self._store_texts(session, texts)
-            for start in range(0, len(digests), PLAN_CHUNK):
-                chunk = {(d.chat_id, d.digest_date): d for d in digests[start : start + PLAN_CHUNK]}
-                rows = [
-                    {
-                        "chat_id": d.chat_id,
-                        "digest_date": d.digest_date,
-                        "status": "pending" if d.parts else "empty",
-                        "claimed_at": d.cutoff,
-                        "sent_at": None if d.parts else now,
-                        "article_count": d.article_count,
-                        "attempts": 0,
-                    }
-                    for d in chunk.values()
-                ]
-                stmt = (
-                    self._insert(deliveries)
-                    .values(rows)
-                    .on_conflict_do_nothing(index_elements=["chat_id", "digest_date"])
-                    .returning(deliveries.c.id, deliveries.c.chat_id, deliveries.c.digest_date)
-                )
-                new = list(await connection.execute(stmt))
+        for start in range(0, len(digests), PLAN_CHUNK):
+            chunk = {(d.chat_id, d.digest_date): d for d in digests[start : start + PLAN_CHUNK]}
+            rows = [
+                {
+                    "chat_id": d.chat_id,
+                    "digest_date": d.digest_date,
+                    "status": "pending" if d.parts else "empty",
+                    "claimed_at": d.cutoff,
+                    "sent_at": None if d.parts else now,
+                    "article_count": d.article_count,
+                    "attempts": 0,
+                }
+                for d in chunk.values()
+            ]
+            async with self._write() as session:
+                connection = await session.connection()
+                new = list(await connection.execute(insert_deliveries, rows))
                 part_rows = [
                     {
                         "delivery_id": delivery_id,
@@ -187,7 +193,7 @@ class Ledger:
                 ]
                 if part_rows:
                     await connection.execute(parts_table.insert(), part_rows)
-                created.extend(delivery_id for delivery_id, _, _ in new)
+            created.extend(delivery_id for delivery_id, _, _ in new)
         return created
 
     async def _store_texts(self, session: AsyncSession, texts: set[PartText]) -> dict[PartText, int]:

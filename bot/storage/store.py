@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from types import TracebackType
 from typing import Any, Self, cast
 
@@ -38,7 +38,6 @@ from bot.storage.search import (
 )
 from bot.storage.types import (
     DIGEST_LAYOUTS,
-    FINAL_DIGEST_STATUSES,
     TOPIC_KINDS,
     Article,
     DailyStats,
@@ -483,53 +482,6 @@ class Store(FeedStoreMixin):
             return [_subscriber(row) for row in await session.scalars(stmt)]
 
     # digest deliveries
-
-    async def last_digest_sent_at(self, chat_id: int) -> datetime | None:
-        """Return the content cut-off of the latest sent digest (later articles are new), or None."""
-        async with self._sessions() as session:
-            return await session.scalar(
-                select(func.max(DigestDeliveryRow.claimed_at)).where(
-                    DigestDeliveryRow.chat_id == chat_id, DigestDeliveryRow.status == "sent"
-                )
-            )
-
-    async def claim_digest(self, chat_id: int, digest_date: date, now: datetime) -> bool:
-        """Atomically claim (chat, date) as "pending"; False if already claimed, unless that try failed."""
-        claim = {
-            "status": "pending",
-            "claimed_at": _require_aware(now, "now"),
-            "sent_at": None,
-            "article_count": 0,
-        }
-        stmt = (
-            self._insert(DigestDeliveryRow)
-            .values(chat_id=chat_id, digest_date=digest_date, **claim)
-            .on_conflict_do_update(
-                index_elements=[DigestDeliveryRow.chat_id, DigestDeliveryRow.digest_date],
-                set_=claim,
-                where=DigestDeliveryRow.status == "failed",
-            )
-            .returning(DigestDeliveryRow.id)
-        )
-        async with self._sessions.begin() as session:
-            return (await session.execute(stmt)).first() is not None
-
-    async def finish_digest(
-        self, chat_id: int, digest_date: date, *, status: str, now: datetime, article_count: int = 0
-    ) -> None:
-        """Record the outcome of a claimed digest; sent_at is set to now (the time it finished)."""
-        if status not in FINAL_DIGEST_STATUSES:
-            raise ValueError(f"status must be one of {sorted(FINAL_DIGEST_STATUSES)}, got {status!r}")
-        outcome = {"status": status, "sent_at": _require_aware(now, "now"), "article_count": article_count}
-        stmt = (
-            self._insert(DigestDeliveryRow)
-            .values(chat_id=chat_id, digest_date=digest_date, claimed_at=now, **outcome)
-            .on_conflict_do_update(
-                index_elements=[DigestDeliveryRow.chat_id, DigestDeliveryRow.digest_date], set_=outcome
-            )
-        )
-        async with self._sessions.begin() as session:
-            await session.execute(stmt)
 
     async def stats(self, now: datetime) -> Stats:
         """Return counters; "today" is the UTC date of now."""

@@ -9,9 +9,6 @@ from typing import Final, Literal
 TopicKind = Literal["follow", "mute"]
 TOPIC_KINDS: Final[frozenset[str]] = frozenset({"follow", "mute"})
 DIGEST_LAYOUTS: Final[frozenset[str]] = frozenset({"compact", "full"})
-DigestStatus = Literal["pending", "sent", "failed", "empty", "blocked"]
-DIGEST_STATUSES: Final[frozenset[str]] = frozenset({"pending", "sent", "failed", "empty", "blocked"})
-FINAL_DIGEST_STATUSES: Final[frozenset[str]] = frozenset({"sent", "failed", "empty", "blocked"})
 
 
 @dataclass(frozen=True)
