@@ -90,7 +90,8 @@ async def _worker(
     if summarizer is None:
         summarizer = await asyncio.to_thread(load_summarizer, settings.summarizer, settings.summarizer_model)
     if embedder is None and settings.semantic:
-        embedder = await asyncio.to_thread(load_embedder)
+        # The extractive backend's MiniLM is the embedder's model: shared, not loaded twice.
+        embedder = await asyncio.to_thread(load_embedder, summarizer)
     return SummaryWorker(
         summarizer, embedder if settings.semantic else None, torch_threads=settings.inference_threads
     )

@@ -8,8 +8,8 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from summarizer import Summarizer, load_summarizer
-from summarizer.embedding import Embedder, Vectors, load_embedder
+from summarizer import Summarizer
+from summarizer.embedding import Embedder, Vectors
 
 T = TypeVar("T")
 
@@ -41,15 +41,6 @@ class SummaryWorker:
             initializer=_limit_torch_threads,
             initargs=(torch_threads,),
         )
-
-    @classmethod
-    async def load(
-        cls, name: str, model: str | None = None, *, embeddings: bool = True, torch_threads: int = 1
-    ) -> SummaryWorker:
-        """Load the named backend (model: the abstractive one's hub id or directory) and the embedder."""
-        summarizer = await asyncio.to_thread(load_summarizer, name, model)
-        embedder = await asyncio.to_thread(load_embedder) if embeddings else None
-        return cls(summarizer, embedder, torch_threads=torch_threads)
 
     @property
     def name(self) -> str:

@@ -111,10 +111,16 @@ def load_encoder(
     return encoder
 
 
-def encode_unit(encoder: Any, texts: Sequence[str], batch_size: int) -> Any:
-    """L2-normalized float32 embeddings of `texts` (numpy, one row each) in one inference-mode call."""
+def encode_unit(encoder: Any, texts: Sequence[str], batch_size: int, max_tokens: int) -> Any:
+    """L2-normalized float32 embeddings of `texts` (numpy, one row each) in one inference-mode call.
+
+    Each text is truncated to max_tokens. The limit is set on the encoder for this call, so one loaded
+    encoder can serve callers with different limits (the extractive backend's sentences, the embedder's
+    whole articles); it is not thread-safe, and the bot runs every inference in one worker thread.
+    """
     import torch  # imported here: `import summarizer` must not load torch
 
+    encoder.max_seq_length = max_tokens
     with torch.inference_mode():
         vectors = encoder.encode(
             list(texts), batch_size=batch_size, convert_to_tensor=True, show_progress_bar=False

@@ -20,6 +20,7 @@ from summarizer import (
     available_backends,
     load_summarizer,
 )
+from summarizer.embedding import Embedder
 from summarizer.lead import LeadSummarizer
 from summarizer.registry import resolve_backend_name
 from summarizer.sentences import SentenceSplitter, normalize_whitespace
@@ -392,6 +393,25 @@ def test_bfloat16_embeddings_match_float32() -> None:
     assert half.dtype == np.float32 and half.shape == full.shape
     assert np.allclose(np.linalg.norm(half, axis=1), 1.0, atol=1e-5)
     assert float((full * half).sum(axis=1).min()) > 0.999
+
+
+@pytest.mark.slow
+def test_embedder_shares_the_extractive_encoder(extractive: Summarizer, embedder: Embedder) -> None:
+    import numpy as np
+
+    from summarizer.embedding import MiniLMEmbedder, load_embedder
+    from summarizer.extractive import ExtractiveSummarizer
+
+    assert isinstance(extractive, ExtractiveSummarizer)
+    shared = load_embedder(extractive)
+    assert isinstance(shared, MiniLMEmbedder) and shared.encoder is extractive.encoder
+    summary = extractive.summarize(ARTICLE)
+    # Each caller keeps its own token limit on the one encoder: whole articles get 256 tokens (ARTICLE
+    # is longer than the summarizer's 64), sentences 64 again afterwards.
+    whole = embedder.embed([ARTICLE])
+    assert np.allclose(shared.embed([ARTICLE]), whole, atol=1e-5)
+    assert not np.allclose(extractive.embed([ARTICLE]), whole, atol=1e-3)  # cut at 64 tokens
+    assert extractive.summarize(ARTICLE) == summary
 
 
 # --- quality --------------------------------------------------------------------------------------
