@@ -25,14 +25,7 @@ def run_live(settings: Settings) -> int:
         if webhook is None:
             application.run_polling(allowed_updates=Update.ALL_TYPES)
         else:
-            application.run_webhook(
-                listen=webhook.listen,
-                port=webhook.port,
-                url_path=webhook.path,
-                webhook_url=webhook.url,
-                secret_token=webhook.secret,
-                allowed_updates=Update.ALL_TYPES,
-            )
+            application.run_webhook(**webhook.server_kwargs(), allowed_updates=Update.ALL_TYPES)
     except (SummarizerError, StorageError, InvalidToken, NetworkError) as exc:
         log.critical("cannot start: %s", exc)
         return 1

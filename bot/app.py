@@ -317,6 +317,16 @@ class Webhook:
             path=settings.webhook_path(),
         )
 
+    def server_kwargs(self) -> dict[str, Any]:
+        """The arguments PTB's run_webhook / Updater.start_webhook take for this webhook."""
+        return {
+            "listen": self.listen,
+            "port": self.port,
+            "url_path": self.path,
+            "webhook_url": self.url,
+            "secret_token": self.secret,
+        }
+
 
 @asynccontextmanager
 async def running(
@@ -338,12 +348,7 @@ async def running(
             )
         else:
             await application.updater.start_webhook(
-                listen=webhook.listen,
-                port=webhook.port,
-                url_path=webhook.path,
-                webhook_url=webhook.url,
-                secret_token=webhook.secret,
-                allowed_updates=Update.ALL_TYPES,
+                **webhook.server_kwargs(), allowed_updates=Update.ALL_TYPES
             )
         await application.start()
         try:
