@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
-from typing import TextIO
+from typing import Any, TextIO
 
 from bot import digest
 from bot.app import build_application, running
@@ -20,6 +20,8 @@ You are chatting with the real bot through a local fake Telegram. Type /help to 
   :as user N      talk as subscriber N (default 1001)
   :paste          type a multi-line message; end it with a line holding only "."
   :digest         fire your evening digest now (through the JobQueue)
+  :wait [S]       wait S seconds (default 2) for replies, e.g. in a piped script
+  :press N        press button N of the newest message with buttons (numbers are shown as (N))
   :help           this text
   :quit           leave (Ctrl-D works too)"""
 
@@ -38,7 +40,41 @@ class Playground:
 
     def _show(self, message: SentMessage) -> None:
         who = "you" if message.chat_id == self.user_id else f"chat {message.chat_id}"
-        self._print(f"\nbot → {who}:\n{message.text}\n")
+        edited = " (edited)" if message.edited else ""
+        keyboard = keyboard_lines(message.reply_markup)
+        self._print(f"\nbot → {who}{edited}:\n{message.text}\n" + "".join(f"{row}\n" for row in keyboard))
+
+    def _keyboard_message(self) -> SentMessage | None:
+        """The newest message in the current chat that carries inline buttons."""
+        for message in reversed(self.emulator.sent(self.user_id)):
+            if buttons_of(message.reply_markup) and not message.deleted:
+                return message
+        return None
+
+    async def _press(self, args: list[str]) -> None:
+        message = self._keyboard_message()
+        buttons = buttons_of(message.reply_markup) if message is not None else []
+        if (
+            message is None
+            or len(args) != 1
+            or not args[0].isdigit()
+            or not 1 <= int(args[0]) <= len(buttons)
+        ):
+            self._print(
+                f"Usage: :press N — N from 1 to {len(buttons)}" if buttons else "No buttons to press."
+            )
+            return
+        button = buttons[int(args[0]) - 1]
+        if "callback_data" not in button:
+            self._print(f"(that button opens {button.get('url', 'something outside the chat')})")
+            return
+        query = self.emulator.press(
+            message.chat_id, message.message_id, button["callback_data"], user_id=self.user_id
+        )
+        with contextlib.suppress(TimeoutError):
+            answer = await self.emulator.answer_of(query, timeout=10.0)
+            if answer.get("text"):
+                self._print(f"(pop-up: {answer['text']})")
 
     def _who(self) -> str:
         return "admin" if self.user_id == self.admin_id else f"user {self.user_id}"
@@ -86,6 +122,10 @@ class Playground:
                 self._print(
                     "(digest job queued — nothing arrives if you are not subscribed or nothing is new)"
                 )
+            elif words[0] == ":wait":
+                await asyncio.sleep(wait_seconds(words[1:]))
+            elif words[0] == ":press":
+                await self._press(words[1:])
             elif words[0] == ":paste":
                 text = await self._paste()
                 if text:
@@ -95,6 +135,33 @@ class Playground:
             else:
                 self.emulator.send_message(self.user_id, line, user_id=self.user_id)
             await asyncio.sleep(0.3)  # let quick replies print before the next prompt
+
+
+def wait_seconds(args: list[str]) -> float:
+    """The pause of `:wait [S]`: S seconds if it is a number from 0 to 60, else 2."""
+    try:
+        seconds = float(args[0]) if args else 2.0
+    except ValueError:
+        return 2.0
+    return seconds if 0.0 <= seconds <= 60.0 else 2.0
+
+
+def buttons_of(markup: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The inline buttons of a reply_markup, row after row."""
+    return [button for row in (markup or {}).get("inline_keyboard", []) for button in row]
+
+
+def keyboard_lines(markup: dict[str, Any] | None) -> list[str]:
+    """One printed line per keyboard row, buttons numbered across rows as :press expects."""
+    lines: list[str] = []
+    number = 0
+    for row in (markup or {}).get("inline_keyboard", []):
+        cells = []
+        for button in row:
+            number += 1
+            cells.append(f"({number}) [{button.get('text', '')}]")
+        lines.append("  ".join(cells))
+    return lines
 
 
 async def playground_session(settings: Settings, stdin: TextIO, stdout: TextIO) -> None:

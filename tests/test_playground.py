@@ -25,6 +25,9 @@ def test_playground_session(tmp_path: Path) -> None:
             "/subscribe",
             "/latest",
             ":digest",
+            ":wait 3",
+            ":press 1",
+            ":press 7",
             ":as martian",
             ":quit",
         ]
@@ -47,5 +50,9 @@ def test_playground_session(tmp_path: Path) -> None:
     assert "Subscribed!" in out
     assert "Latest 1" in out
     assert "Your digest for" in out  # fired through the JobQueue
+    assert "(1) [1 ▾ summary]  (2) [👍 follow]  (3) [🔇 mute]" in out  # the compact digest's buttons
+    expanded = out.split("(edited):", 1)[1]  # pressing "1 ▾ summary" edits the digest in place
+    assert "approved a new budget on Tuesday" in expanded and "[1 ▴ hide]" in expanded
+    assert "Usage: :press N — N from 1 to 3" in out
     assert "Usage: :as admin | :as user N" in out
     assert "Bye!" in out
