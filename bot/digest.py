@@ -13,7 +13,7 @@ from apscheduler.triggers.cron import CronTrigger
 from telegram.ext import Application, CallbackContext, Job
 
 from bot.digest_layout import DigestMessage
-from bot.fanout import FIRST_DIGEST_WINDOW, digest_html, plan_digests
+from bot.fanout import FIRST_DIGEST_WINDOW, digest_html, new_articles, plan_digests, window_start
 from bot.services import Services, get_services
 from bot.storage import Article, Subscriber
 
@@ -108,15 +108,17 @@ async def restore_jobs(application: AnyApplication, services: Services) -> int:
 async def pending_articles(services: Services, chat_id: int, now: datetime) -> list[Article]:
     """What /digest shows: the articles the chat's next scheduled digest would carry if it were cut now.
 
-    The same cut-off as the fan-out (`Ledger.last_cutoffs`): the content cut-off of the chat's latest
-    digest that Telegram accepted, not the time it finished sending. So an article posted while that
-    digest was still being sent (after its cut-off) is shown here and goes out in the next digest, once.
-    /digest is a read-only look: it moves no cut-off, so the next digest still carries everything since
-    the last one whether or not the user looked in between (first digest: the last 24 hours).
+    The same selection as the fan-out (`Ledger.last_cutoffs`, `fanout.new_articles`): what came after
+    the content cut-off of the chat's latest digest that Telegram accepted, not the time it finished
+    sending, plus what was stamped just before that cut-off but stored after its plan read the
+    articles. So an article posted while that digest was planned or sent is shown here and goes out in
+    the next digest, once. /digest is a read-only look: it moves no cut-off, so the next digest still
+    carries everything since the last one whether or not the user looked in between (first digest: the
+    last 24 hours).
     """
-    cutoffs = await services.store.ledger.last_cutoffs([chat_id])
-    since = cutoffs.get(chat_id, now - FIRST_DIGEST_WINDOW)
-    return await services.store.articles_between(since, now)
+    cutoff = (await services.store.ledger.last_cutoffs([chat_id])).get(chat_id)
+    read = await services.store.articles_between(window_start(cutoff, now), now)
+    return new_articles(read, cutoff, now)
 
 
 async def digest_messages(

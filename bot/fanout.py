@@ -16,12 +16,16 @@ from bot.digest_layout import DigestMessage, build_digest
 from bot.formatting import articles_html, split_message
 from bot.semantic import SemanticSearch, from_bytes
 from bot.storage import Article, Store
-from bot.storage.ledger import PartText, PlannedDigest
+from bot.storage.ledger import Cutoff, PartText, PlannedDigest
 from bot.storage.types import Topic
 
 log = logging.getLogger(__name__)
 
 FIRST_DIGEST_WINDOW: Final = timedelta(hours=24)
+# An article's created_at is stamped before its INSERT commits (behind other writers, a pool, a lock), so
+# the plan of a digest can miss one stamped just before its cut-off. The next digest therefore also takes
+# the articles stamped this long before the previous cut-off that its plan had not read (Cutoff).
+LOOK_BACK: Final = timedelta(minutes=5)
 GATHER_SECONDS: Final = 0.5  # jobs of one minute fire within milliseconds of each other
 YIELD_EVERY: Final = 500  # chats planned between two turns of the event loop
 
@@ -68,31 +72,61 @@ class DigestRenderer:
         return tuple(parts)
 
 
+def window_start(cutoff: Cutoff | None, now: datetime) -> datetime:
+    """The time after which a chat's articles may be new: its previous cut-off, less the look-back."""
+    if cutoff is None:
+        return now - FIRST_DIGEST_WINDOW
+    return cutoff.at if cutoff.recent_article_ids is None else cutoff.at - LOOK_BACK
+
+
+def read_start(cutoffs: Iterable[Cutoff | None], now: datetime) -> datetime:
+    """Where one read must start to serve every chat with these cut-offs and see the look-back before now."""
+    return min([now - LOOK_BACK, *(window_start(cutoff, now) for cutoff in cutoffs)])
+
+
+def new_articles(read: list[Article], cutoff: Cutoff | None, now: datetime) -> list[Article]:
+    """The articles of `read` a chat's next digest carries, given its latest sent digest's cut-off."""
+    start = window_start(cutoff, now)
+    if cutoff is None or cutoff.recent_article_ids is None:
+        return [a for a in read if a.created_at > start]
+    had = cutoff.recent_article_ids
+    return [a for a in read if a.created_at > cutoff.at or (a.created_at > start and a.id not in had)]
+
+
+def recent_article_ids(read: list[Article], now: datetime) -> frozenset[int]:
+    """The articles of `read` within the look-back before `now`: the ones the next digests skip."""
+    return frozenset(a.id for a in read if a.created_at > now - LOOK_BACK)
+
+
 async def plan_digests(
     store: Store, chat_ids: Iterable[int], now: datetime, renderer: DigestRenderer | None = None
 ) -> list[int]:
     """Write today's digest for each due chat into the ledger; return the new deliveries' ids.
 
-    Chats with the same previous cut-off, local date, layout and topics get the very same parts: the
-    articles are read, laid out and split once per such group, and each part's text is stored once.
-    Without a renderer every chat gets the plain full layout.
+    The articles are read once, in one statement (one snapshot: what it saw near `now` is recorded as
+    the plan's recent articles, so it must be what every chat's content was cut from). Chats with the
+    same previous cut-off, local date, layout and topics get the very same parts: laid out and split
+    once per such group, and each part's text is stored once. Without a renderer every chat gets the
+    plain full layout.
     """
     due = await store.ledger.due_subscribers(chat_ids)
+    if not due:
+        return []
     cutoffs = await store.ledger.last_cutoffs(chat for chat, _ in due)
     prefs = await store.digest_preferences([chat for chat, _ in due]) if renderer is not None else {}
-    articles: dict[datetime, list[Article]] = {}
+    previous: set[Cutoff | None] = {*cutoffs.values(), *([None] if len(cutoffs) < len(due) else [])}
+    read = await store.articles_between(read_start(previous, now), now)
+    articles = {cutoff: new_articles(read, cutoff, now) for cutoff in previous}
     parts: dict[tuple[object, ...], tuple[PartText, ...]] = {}
     planned: list[PlannedDigest] = []
     for index, (chat_id, zone) in enumerate(due):
         if index % YIELD_EVERY == 0:
             await asyncio.sleep(0)  # let commands in: 100k chats are a few hundred ms of this loop
-        since = cutoffs.get(chat_id, now - FIRST_DIGEST_WINDOW)
+        cutoff = cutoffs.get(chat_id)
         day = now.astimezone(ZoneInfo(zone)).date()
-        if since not in articles:
-            articles[since] = await store.articles_between(since, now)
-        found = articles[since]
+        found = articles[cutoff]
         layout, topics = prefs.get(chat_id, ("compact", []))
-        key = (since, day, layout, tuple((t.kind, t.phrase) for t in topics))
+        key = (cutoff, day, layout, tuple((t.kind, t.phrase) for t in topics))
         if key not in parts:
             if not found:
                 parts[key] = ()
@@ -101,7 +135,7 @@ async def plan_digests(
             else:
                 parts[key] = await renderer.parts(found, day, layout, topics)
         planned.append(PlannedDigest(chat_id, day, now, len(found), parts[key]))
-    created = await store.ledger.plan(planned, now)
+    created = await store.ledger.plan(planned, now, recent_article_ids(read, now))
     log.info("planned %d digest(s) from %d distinct content(s)", len(created), len(parts))
     return created
 

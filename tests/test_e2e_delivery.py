@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -19,6 +19,7 @@ from bot import digest
 from bot.emulator import FakeBotAPI
 from bot.fanout import plan_digests
 from bot.services import Services, services_of
+from bot.storage import Article, Store
 from bot.storage.models import DigestTextRow
 from tests.conftest import BotHarness, Chat
 from tests.delivery_helpers import assert_exactly_once, seed, settle
@@ -198,3 +199,42 @@ async def test_same_minute_subscribers_share_one_content(harness: BotHarness, em
         assert_exactly_once(emulator, entries, CHATS)
         now = datetime.now(UTC)
         assert await plan_digests(services.store, CHATS, now) == []  # the same day again: nothing new
+
+
+async def test_an_article_stored_after_a_fan_out_read_the_articles_goes_to_every_chat_next_time_once(
+    harness: BotHarness, emulator: FakeBotAPI
+) -> None:
+    """The cut-off race across a fan-out: an article stamped just before the cut-off but stored after the
+    plan read the articles reaches every chat in the next fan-out, once; what the first fan-out carried
+    (one article stamped within the look-back) is not repeated; the chats still share one content."""
+    async with harness.run(**FAST) as app:
+        services = started(app)
+        store = services.store
+        await seed(store, CHATS)
+        early = await add_story(store, "Early edition", services.clock())
+        stamped = services.clock()  # before the cut-off the fan-out takes
+        await fan_out(services, CHATS)
+        await settle(store, len(CHATS))
+        late = await add_story(store, "Late edition", stamped)  # ...stored only after it was planned
+        assert await plan_digests(store, CHATS, services.clock() + timedelta(days=1))
+        services.delivery.kick()
+        await settle(store, 2 * len(CHATS))
+        for chat in CHATS:
+            first, second = (m.text for m in emulator.sent(chat))
+            assert early.title in first and late.title not in first
+            assert second.count(late.title) == 1 and "1 story" in second
+        async with store.engine.connect() as conn:
+            assert await conn.scalar(select(func.count()).select_from(DigestTextRow)) == 2
+        assert_exactly_once(emulator, await store.ledger.entries(), CHATS)
+
+
+async def add_story(store: Store, title: str, created_at: datetime) -> Article:
+    """Store a short article stamped `created_at`."""
+    return await store.add_article(
+        title=title,
+        body=f"{title}: the body of the story. " * 10,
+        summary="What happened, in brief.",
+        summarizer="lead",
+        posted_by=111,
+        created_at=created_at,
+    )

@@ -11,10 +11,11 @@ from telegram.ext import ApplicationBuilder
 
 from bot import digest
 from bot.emulator import FakeBotAPI
-from bot.fanout import plan_digests
+from bot.fanout import LOOK_BACK, new_articles, plan_digests, read_start, recent_article_ids
 from bot.ingest.pipeline import Draft
 from bot.services import Services, services_of
-from bot.storage import Subscriber
+from bot.storage import Article, Subscriber
+from bot.storage.ledger import Cutoff
 from tests.conftest import ADMIN_ID, USER_ID, BotHarness, Chat
 from tests.delivery_helpers import settle
 from tests.test_e2e_commands import STORY, post
@@ -99,6 +100,30 @@ def test_digest_time_is_dst_aware() -> None:
     after = trigger.get_next_fire_time(None, datetime(2026, 3, 8, 12, tzinfo=UTC))
     assert (before.hour, after.hour) == (19, 19)
     assert before.astimezone(UTC).hour == 0 and after.astimezone(UTC).hour == 23
+
+
+def test_next_digest_looks_back_for_what_the_previous_plan_had_not_read() -> None:
+    """Before the previous cut-off: only within the look-back and only what its plan had not read; a
+    digest planned before plans were recorded keeps its exact cut-off; a first digest takes 24 hours."""
+    cut = datetime(2026, 7, 1, 19, tzinfo=UTC)
+    now = cut + timedelta(days=1)
+
+    def story(article_id: int, created_at: datetime) -> Article:
+        return Article(article_id, "t", "b", None, ADMIN_ID, created_at, "s", "lead", str(article_id))
+
+    read = [
+        story(1, cut - LOOK_BACK),  # before the look-back
+        story(2, cut - timedelta(seconds=1)),  # read by the previous plan
+        story(3, cut - timedelta(seconds=1)),  # stored after the previous plan read the articles
+        story(4, cut),  # stamped at the cut-off, stored after it
+        story(5, cut + timedelta(hours=1)),
+    ]
+    assert [a.id for a in new_articles(read, Cutoff(cut, frozenset({2})), now)] == [3, 4, 5]
+    assert [a.id for a in new_articles(read, Cutoff(cut, None), now)] == [5]
+    assert [a.id for a in new_articles(read, None, now)] == [5]
+    assert read_start([Cutoff(cut, frozenset()), Cutoff(cut, None), None], now) == cut - LOOK_BACK
+    assert read_start([], now) == now - LOOK_BACK
+    assert recent_article_ids(read[:4], cut) == {2, 3, 4}  # a read ends at its cut-off
 
 
 async def test_digest_command(harness: BotHarness, admin: Chat, user: Chat) -> None:
@@ -217,4 +242,40 @@ async def test_article_posted_while_a_digest_is_sent_comes_in_digest_and_next_di
         (second,) = await emulator.wait_for(USER_ID, 1)
         assert "Your digest for" in second.text and "1 story" in second.text
         assert second.text.count(later.title) == 1 and "Council approves budget" not in second.text
+        assert len(emulator.sent(USER_ID)) == 4  # /subscribe's reply, the two digests, /digest's reply
+
+
+async def test_article_stamped_before_a_cut_off_but_stored_after_the_plan_comes_next_digest_once(
+    harness: BotHarness, emulator: FakeBotAPI, admin: Chat, user: Chat
+) -> None:
+    """The cut-off race: an article whose created_at is stamped just before a digest's cut-off but whose
+    INSERT commits only after that digest's plan read the articles is not in that digest; /digest shows
+    it and the next digest carries it exactly once. The article the first digest carried (also stamped
+    within the look-back before its cut-off) is repeated in neither."""
+    async with harness.run() as app:
+        services = started(app)
+        await user.ask("/subscribe")
+        await post(admin, "Council approves budget", STORY)
+        stamped = services.clock() - timedelta(milliseconds=1)  # before the cut-off the plan takes next
+        assert await digest.send_digest(app, services, USER_ID) == "sent"
+        (first,) = await emulator.wait_for(USER_ID, 1)
+        assert "Council approves budget" in first.text
+
+        clock = services.ingestor.clock
+        services.ingestor.clock = lambda: stamped
+        try:  # ...but committed only now, after that digest was planned (and sent)
+            late = await services.ingestor.ingest(Draft("Harbour bridge reopens", BRIDGE_STORY), ADMIN_ID)
+        finally:
+            services.ingestor.clock = clock
+
+        shown = " ".join(m.text for m in await user.send("/digest"))
+        assert shown.count(late.title) == 1 and "Council approves budget" not in shown
+
+        tomorrow = services.clock() + timedelta(days=1)
+        assert await plan_digests(services.store, [USER_ID], tomorrow, services.fanout.renderer)
+        services.delivery.kick()
+        await settle(services.store, 2)
+        (second,) = await emulator.wait_for(USER_ID, 1)
+        assert "Your digest for" in second.text and "1 story" in second.text
+        assert second.text.count(late.title) == 1 and "Council approves budget" not in second.text
         assert len(emulator.sent(USER_ID)) == 4  # /subscribe's reply, the two digests, /digest's reply

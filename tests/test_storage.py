@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import insert, inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -25,11 +25,12 @@ from bot.storage import (
     content_hash,
 )
 from bot.storage import migrate as migrations
-from bot.storage.ledger import PartText, PlannedDigest
+from bot.storage.ledger import Cutoff, PartText, PlannedDigest
+from bot.storage.models import DigestDeliveryRow
 from tests.delivery_helpers import record_digest
 
 T0 = datetime(2024, 11, 28, 12, 0, tzinfo=UTC)
-HEAD_REVISION = "0004"  # the newest migration
+HEAD_REVISION = "0005"  # the newest migration
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
     pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
@@ -118,6 +119,7 @@ async def test_migrations_apply_on_empty_db_and_are_idempotent(db_url: str) -> N
         tables = await table_names(first)
         assert {"articles", "subscribers", "digest_deliveries", "digest_parts", "digest_texts"} <= tables
         assert {"feeds", "feed_entries", "topics", "article_embeddings", "alembic_version"} <= tables
+        assert "digest_plans" in tables
         if first.dialect == "sqlite":
             assert "articles_fts" in tables
         assert await alembic_revision(first) == HEAD_REVISION
@@ -448,10 +450,46 @@ async def test_last_cutoffs_are_the_latest_sent_digests_content_cut_offs(store: 
     await record_digest(store, 1, day + timedelta(days=1), "empty", T0 + timedelta(days=1))
     await record_digest(store, 1, day + timedelta(days=2), "failed", T0 + timedelta(days=2))
     await record_digest(store, 2, day, "blocked", T0)
-    assert await store.ledger.last_cutoffs([1, 2, 3]) == {1: T0}  # only digests Telegram accepted count
+    # only digests Telegram accepted count
+    assert await store.ledger.last_cutoffs([1, 2, 3]) == {1: Cutoff(T0, frozenset())}
     await record_digest(store, 1, day + timedelta(days=3), "sent", T0 + timedelta(days=3))
     cutoff = (await store.ledger.last_cutoffs([1]))[1]
-    assert cutoff == T0 + timedelta(days=3) and cutoff.tzinfo is not None
+    assert cutoff.at == T0 + timedelta(days=3) and cutoff.at.tzinfo is not None
+
+
+async def test_last_cutoffs_carry_the_recent_articles_their_plan_read(store: Store) -> None:
+    day = date(2024, 11, 28)
+    planned = [PlannedDigest(chat, day, T0, 1, (PartText("hello"),)) for chat in (1, 2)]
+    await store.ledger.plan(planned, T0, [12, 11, 12])
+    await store.ledger.plan([PlannedDigest(3, day, T0, 1, (PartText("hi"),))], T0, [13])
+    owner = "test"
+    claims = await store.ledger.claim(
+        owner, T0, lease=timedelta(seconds=30), limit=100, retry_window=timedelta(hours=20)
+    )
+    for claim in claims:
+        assert await store.ledger.finish(claim.delivery_id, owner, status="sent", now=T0)
+    cutoffs = await store.ledger.last_cutoffs([1, 2, 3])
+    assert cutoffs == {1: Cutoff(T0, frozenset({11, 12})), 2: cutoffs[1], 3: Cutoff(T0, frozenset({13}))}
+    assert cutoffs[1] is cutoffs[2]  # one object per plan, shared by its chats
+
+
+async def test_deliveries_planned_before_0005_have_no_recent_articles(db_url: str) -> None:
+    """A digest sent before plans were recorded keeps its exact cut-off (no look-back) after upgrading."""
+    await asyncio.to_thread(migrations.upgrade, db_url, "0004")
+    old = await Store.open(db_url, migrate=False)
+    try:
+        async with old.engine.begin() as connection:
+            await connection.execute(  # the columns revision 0004 has
+                insert(DigestDeliveryRow.__table__),
+                {"chat_id": 1, "digest_date": date(2024, 11, 28), "status": "sent", "claimed_at": T0},
+            )
+    finally:
+        await old.close()
+    upgraded = await Store.open(db_url)
+    try:
+        assert await upgraded.ledger.last_cutoffs([1]) == {1: Cutoff(T0, None)}
+    finally:
+        await upgraded.close()
 
 
 async def test_stats(store: Store) -> None:

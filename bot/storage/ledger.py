@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -14,11 +15,18 @@ from sqlalchemy import Table, and_, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.storage.models import DigestDeliveryRow, DigestPartRow, DigestTextRow, SubscriberRow
+from bot.storage.models import (
+    DigestDeliveryRow,
+    DigestPartRow,
+    DigestPlanRow,
+    DigestTextRow,
+    SubscriberRow,
+)
 
 # Core tables: UPDATEs on them skip the ORM's bulk-update machinery (several ms per statement).
 DELIVERIES = cast(Table, DigestDeliveryRow.__table__)
 PARTS = cast(Table, DigestPartRow.__table__)
+PLANS = cast(Table, DigestPlanRow.__table__)
 PLAN_CHUNK = 500  # rows per multi-VALUES insert (SQLite allows 32766 bound parameters)
 
 
@@ -28,6 +36,16 @@ class PartText:
 
     html: str
     markup: str | None = None
+
+
+@dataclass(frozen=True)
+class Cutoff:
+    """A chat's latest sent digest: its content cut-off and the recent articles its plan had read."""
+
+    at: datetime
+    # The articles stamped shortly before `at` that the chat already has (in that digest or one before);
+    # None for a digest planned before plans recorded them (revision 0005).
+    recent_article_ids: frozenset[int] | None = None
 
 
 @dataclass(frozen=True)
@@ -110,20 +128,47 @@ class Ledger:
     def _insert(self, model: type[Any] | Table) -> postgresql.Insert | sqlite.Insert:
         return postgresql.insert(model) if self._dialect == "postgresql" else sqlite.insert(model)
 
-    async def last_cutoffs(self, chat_ids: Iterable[int]) -> dict[int, datetime]:
-        """Each chat's latest sent digest's cut-off (articles after it are new to the chat)."""
+    async def last_cutoffs(self, chat_ids: Iterable[int]) -> dict[int, Cutoff]:
+        """Each chat's latest sent digest's cut-off (articles after it are new to the chat), with the
+        recent articles its plan had read; chats with the same cut-off and plan share one object."""
         ids = list(chat_ids)
-        found: dict[int, datetime] = {}
+        latest: dict[int, tuple[datetime, int | None]] = {}
         dd = DigestDeliveryRow
         async with self._sessions() as session:
             for start in range(0, len(ids), 1000):
-                stmt = (
-                    select(dd.chat_id, func.max(dd.claimed_at))
-                    .where(dd.chat_id.in_(ids[start : start + 1000]), dd.status == "sent")
+                # the chats are named twice so that both lookups go by chat (one index), none by status
+                sent = (dd.chat_id.in_(ids[start : start + 1000]), dd.status == "sent")
+                newest = (
+                    select(dd.chat_id, func.max(dd.claimed_at).label("cutoff"))
+                    .where(*sent)
                     .group_by(dd.chat_id)
+                    .subquery()
                 )
-                for chat_id, cutoff in await session.execute(stmt):
-                    found[chat_id] = cutoff
+                stmt = (
+                    select(dd.chat_id, dd.claimed_at, dd.plan_id)
+                    .join(newest, and_(dd.chat_id == newest.c.chat_id, dd.claimed_at == newest.c.cutoff))
+                    .where(*sent)
+                )
+                for chat_id, cutoff, plan_id in await session.execute(stmt):
+                    latest[chat_id] = (cutoff, plan_id)
+            recent = await self._recent_article_ids(session, {plan for _, plan in latest.values()})
+        shared: dict[tuple[datetime, int | None], Cutoff] = {}
+        for at, plan_id in set(latest.values()):
+            shared[(at, plan_id)] = Cutoff(at, None if plan_id is None else recent.get(plan_id, frozenset()))
+        return {chat_id: shared[key] for chat_id, key in latest.items()}
+
+    async def _recent_article_ids(
+        self, session: AsyncSession, plan_ids: set[int | None]
+    ) -> dict[int, frozenset[int]]:
+        """The recent article ids each of these plans recorded."""
+        ids = sorted(plan_id for plan_id in plan_ids if plan_id is not None)
+        found: dict[int, frozenset[int]] = {}
+        for start in range(0, len(ids), 1000):
+            stmt = select(DigestPlanRow.id, DigestPlanRow.recent_article_ids).where(
+                DigestPlanRow.id.in_(ids[start : start + 1000])
+            )
+            for plan_id, recent in await session.execute(stmt):
+                found[plan_id] = frozenset(json.loads(recent))
         return found
 
     async def due_subscribers(self, chat_ids: Iterable[int]) -> list[tuple[int, str]]:
@@ -140,14 +185,21 @@ class Ledger:
                 due.extend((chat, zone) for chat, zone in await session.execute(stmt))
         return due
 
-    async def plan(self, digests: Sequence[PlannedDigest], now: datetime) -> list[int]:
+    async def plan(
+        self, digests: Sequence[PlannedDigest], now: datetime, recent_article_ids: Iterable[int] = ()
+    ) -> list[int]:
         """Write pending deliveries and their parts (texts stored once); skip chats already planned today.
+
+        `recent_article_ids` are the articles stamped shortly before `now` that every one of these chats
+        has once its digest is sent; they come back in `last_cutoffs` (the next digest's look-back).
 
         Bulk statements, one short transaction per 500 chats (100,000 subscribers take ~2 s): the
         SQLite writer is never held long (commands that write wait at most one chunk), and the engine
         may start on the first chunks. A crash part-way leaves some chats planned and the rest not;
         re-planning (the catch-up at start-up) skips the planned ones, so each chat still gets one.
         """
+        if not digests:
+            return []
         texts = {text for d in digests for text in d.parts}
         deliveries = cast(Table, DigestDeliveryRow.__table__)
         parts_table = cast(Table, DigestPartRow.__table__)
@@ -162,6 +214,11 @@ class Ledger:
         created: list[int] = []
         async with self._write() as session:
             text_ids = await self._store_texts(session, texts)
+            plan_id = await session.scalar(
+                PLANS.insert()
+                .values(cutoff=now, recent_article_ids=json.dumps(sorted(set(recent_article_ids))))
+                .returning(PLANS.c.id)
+            )
         for start in range(0, len(digests), PLAN_CHUNK):
             chunk = {(d.chat_id, d.digest_date): d for d in digests[start : start + PLAN_CHUNK]}
             rows = [
@@ -173,6 +230,7 @@ class Ledger:
                     "sent_at": None if d.parts else now,
                     "article_count": d.article_count,
                     "attempts": 0,
+                    "plan_id": plan_id,
                 }
                 for d in chunk.values()
             ]

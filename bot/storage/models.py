@@ -11,6 +11,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -103,17 +104,31 @@ class SubscriberRow(Base):
     )
 
 
+class DigestPlanRow(Base):
+    """One planning run: the articles it read that were stamped within the look-back before its cut-off."""
+
+    __tablename__ = "digest_plans"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    cutoff: Mapped[datetime] = mapped_column(UTCDateTime())
+    recent_article_ids: Mapped[str] = mapped_column(Text)  # JSON list of article ids
+
+
 class DigestDeliveryRow(Base):
     """One digest per chat per local date; the unique key makes claiming exclusive."""
 
     __tablename__ = "digest_deliveries"
-    __table_args__ = (UniqueConstraint("chat_id", "digest_date"),)
+    __table_args__ = (
+        UniqueConstraint("chat_id", "digest_date"),
+        Index("ix_digest_deliveries_chat_id_status_claimed_at", "chat_id", "status", "claimed_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
     digest_date: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(STATUS_MAX_LENGTH), index=True)
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())  # the digest's content cut-off
+    plan_id: Mapped[int | None] = mapped_column(Integer)  # digest_plans.id; None: planned before 0005
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     article_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     owner: Mapped[str | None] = mapped_column(String(OWNER_MAX_LENGTH))
