@@ -232,17 +232,7 @@ async def test_article_posted_while_a_digest_is_sent_comes_in_digest_and_next_di
         assert "Your digest for" in first.text and "Council approves budget" in first.text
         assert later.title not in first.text
 
-        shown = " ".join(m.text for m in await user.send("/digest"))
-        assert later.title in shown and "Council approves budget" not in shown
-
-        tomorrow = services.clock() + timedelta(days=1)
-        assert await plan_digests(services.store, [USER_ID], tomorrow, services.fanout.renderer)
-        services.delivery.kick()
-        await settle(services.store, 2)
-        (second,) = await emulator.wait_for(USER_ID, 1)
-        assert "Your digest for" in second.text and "1 story" in second.text
-        assert second.text.count(later.title) == 1 and "Council approves budget" not in second.text
-        assert len(emulator.sent(USER_ID)) == 4  # /subscribe's reply, the two digests, /digest's reply
+        await check_preview_and_next_digest(services, emulator, user, later.title)
 
 
 async def test_article_stamped_before_a_cut_off_but_stored_after_the_plan_comes_next_digest_once(
@@ -268,14 +258,21 @@ async def test_article_stamped_before_a_cut_off_but_stored_after_the_plan_comes_
         finally:
             services.ingestor.clock = clock
 
-        shown = " ".join(m.text for m in await user.send("/digest"))
-        assert shown.count(late.title) == 1 and "Council approves budget" not in shown
+        await check_preview_and_next_digest(services, emulator, user, late.title)
 
-        tomorrow = services.clock() + timedelta(days=1)
-        assert await plan_digests(services.store, [USER_ID], tomorrow, services.fanout.renderer)
-        services.delivery.kick()
-        await settle(services.store, 2)
-        (second,) = await emulator.wait_for(USER_ID, 1)
-        assert "Your digest for" in second.text and "1 story" in second.text
-        assert second.text.count(late.title) == 1 and "Council approves budget" not in second.text
-        assert len(emulator.sent(USER_ID)) == 4  # /subscribe's reply, the two digests, /digest's reply
+
+async def check_preview_and_next_digest(
+    services: Services, emulator: FakeBotAPI, user: Chat, title: str
+) -> None:
+    """/digest shows `title` once, not the first digest's story; tomorrow's digest carries only it, once."""
+    shown = " ".join(m.text for m in await user.send("/digest"))
+    assert shown.count(title) == 1 and "Council approves budget" not in shown
+
+    tomorrow = services.clock() + timedelta(days=1)
+    assert await plan_digests(services.store, [USER_ID], tomorrow, services.fanout.renderer)
+    services.delivery.kick()
+    await settle(services.store, 2)
+    (second,) = await emulator.wait_for(USER_ID, 1)
+    assert "Your digest for" in second.text and "1 story" in second.text
+    assert second.text.count(title) == 1 and "Council approves budget" not in second.text
+    assert len(emulator.sent(USER_ID)) == 4  # /subscribe's reply, the two digests, /digest's reply
