@@ -21,18 +21,37 @@ from tests.conftest import REPO_ROOT, child_env
 from tests.test_e2e_commands import STORY
 
 
-def docker_context(target: Path) -> Path:
-    """Copy what the Dockerfile's COPY lines copy (before `pip install .`) into target; return it."""
+def copied_sources() -> list[str]:
+    """The sources of the Dockerfile's COPY lines, in order."""
+    sources: list[str] = []
     for line in (REPO_ROOT / "Dockerfile").read_text(encoding="utf-8").splitlines():
         if line.startswith("COPY "):
-            *sources, _dest = line.split()[1:]
-            for source in sources:
-                path = REPO_ROOT / source
-                if path.is_dir():
-                    shutil.copytree(path, target / source, ignore=shutil.ignore_patterns("__pycache__"))
-                else:
-                    shutil.copy2(path, target / source)
+            sources.extend(line.split()[1:-1])
+    return sources
+
+
+def docker_context(target: Path) -> Path:
+    """Copy what the Dockerfile's COPY lines copy (before `pip install .`) into target; return it."""
+    for source in copied_sources():
+        path = REPO_ROOT / source
+        if path.is_dir():
+            shutil.copytree(path, target / source, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(path, target / source)
     return target
+
+
+def test_docker_context_is_an_allow_list_of_the_copied_sources() -> None:
+    """`docker build .` must not upload .env (the token), .venv or the database, yet see every COPY source."""
+    patterns = [
+        line.strip()
+        for line in (REPO_ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    assert patterns[0] == "*"  # everything is left out unless re-included below
+    sources = copied_sources()
+    assert sources and all(f"!{source.rstrip('/')}" in patterns for source in sources)
+    assert not any(p.startswith("!") and (".env" in p or ".venv" in p or ".db" in p) for p in patterns)
 
 
 @pytest.fixture(scope="module")
