@@ -18,4 +18,6 @@ RUN pip install .
 RUN useradd --create-home --uid 10001 newsbot && mkdir -p /data && chown newsbot /data
 USER newsbot
 VOLUME ["/data"]
+# Webhook mode only (WEBHOOK_URL set): the port PTB's webhook server listens on (PORT).
+EXPOSE 8443
 CMD ["python", "-m", "bot"]
