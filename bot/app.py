@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, Final
 
 import httpx
 from telegram import BotCommand, BotCommandScopeChat, Update
@@ -30,7 +30,7 @@ from bot.clock import Clock, utc_now
 from bot.config import Settings
 from bot.delivery import DeliveryEngine, EngineConfig
 from bot.fanout import DigestRenderer, FanOut
-from bot.handlers import admin, buttons, common, feeds, inline, reading, subscription, topics
+from bot.handlers import admin, buttons, common, feeds, groups, inline, reading, subscription, topics
 from bot.handlers.replies import Context
 from bot.ingest.feeds import FeedPoller
 from bot.ingest.fetch import Fetcher, FetchLimits
@@ -97,10 +97,24 @@ async def _worker(
     )
 
 
+# Commands that change a chat's digest: in groups only its admins may use them (bot/handlers/groups.py).
+CHAT_SETTINGS_COMMANDS: Final = (
+    "subscribe",
+    "unsubscribe",
+    "settime",
+    "timezone",
+    "settings",
+    "follow",
+    "mute",
+    "unfollow",
+    "unmute",
+)
+
+
 def register_handlers(application: AnyApplication) -> None:
     """Attach every command handler, the unknown-command hint and the error handler."""
     only_messages = filters.UpdateType.MESSAGE
-    commands = {
+    commands: dict[str, groups.Handler] = {
         "start": common.start,
         "help": common.help_command,
         "subscribe": subscription.subscribe,
@@ -124,6 +138,8 @@ def register_handlers(application: AnyApplication) -> None:
         "unfollow": topics.unfollow,
         "unmute": topics.unmute,
     }
+    for name in CHAT_SETTINGS_COMMANDS:
+        commands[name] = groups.group_admins_only(commands[name], only_with_args=name == "settings")
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback, filters=only_messages))
     application.add_handler(CallbackQueryHandler(buttons.on_button))

@@ -383,3 +383,16 @@ async def test_delay_with_drop_if_gone_never_executes_an_abandoned_request(emula
     await asyncio.sleep(0.8)  # the abandoned request's delay has run out by now
     assert [m.text for m in emulator.sent(CHAT)] == ["fast"]
     assert [c.status for c in emulator.calls("sendMessage")] == [200, 499]
+
+
+async def test_get_chat_member_answers_the_status_set(bot: Bot, emulator: FakeBotAPI) -> None:
+    emulator.set_member_status(-5, 7, "administrator")
+    emulator.set_member_status(-5, 9, "creator")
+    admin = await bot.get_chat_member(-5, 7)
+    assert admin.status == "administrator" and admin.user.id == 7
+    assert (await bot.get_chat_member(-5, 9)).status == "creator"
+    assert (await bot.get_chat_member(-5, 8)).status == "member"  # anyone else
+    emulator.set_member_status(-5, 7, "left")
+    assert (await bot.get_chat_member(-5, 7)).status == "left"
+    with pytest.raises(ValueError, match="not a chat member status"):
+        emulator.set_member_status(-5, 7, "boss")

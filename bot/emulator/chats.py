@@ -45,6 +45,7 @@ class ChatModel:
         self.queries: dict[str, dict[str, Any]] = {}  # inline and callback query id -> the query
         self.answers: dict[str, dict[str, Any]] = {}  # query id -> parameters of its answer
         self.next_query_id = 1
+        self.member_status: dict[tuple[int, int], str] = {}  # (chat, user) -> status; default "member"
 
     def chat(self, chat_id: int) -> dict[str, Any]:
         """The Chat dict of a chat: as last seen, or derived from the sign of its id."""

@@ -459,6 +459,34 @@ async def get_me(model: ChatModel, params: Params) -> Any:
     }
 
 
+_ADMIN_RIGHTS: Final = (
+    "can_manage_chat",
+    "can_delete_messages",
+    "can_manage_video_chats",
+    "can_restrict_members",
+    "can_promote_members",
+    "can_change_info",
+    "can_invite_users",
+    "can_post_stories",
+    "can_edit_stories",
+    "can_delete_stories",
+)
+
+
+async def get_chat_member(model: ChatModel, params: Params) -> Any:
+    """getChatMember: the status set with FakeBotAPI.set_member_status ("member" unless set)."""
+    chat_id, uid = chat_id_of(params), opt_int(params, "user_id")
+    if uid is None:
+        raise bad_request("user_id is required")
+    status = model.member_status.get((chat_id, uid), "member")
+    member: dict[str, Any] = {"status": status, "user": {"id": uid, "is_bot": False, "first_name": "Test"}}
+    if status == "creator":
+        member["is_anonymous"] = False
+    elif status == "administrator":
+        member.update({"can_be_edited": False, "is_anonymous": False}, **dict.fromkeys(_ADMIN_RIGHTS, True))
+    return member
+
+
 async def ok(model: ChatModel, params: Params) -> Any:
     """logOut / close."""
     return True
@@ -485,5 +513,6 @@ METHODS: Final[Mapping[str, Method]] = MappingProxyType(
         "deleteMyCommands": delete_my_commands,
         "answerCallbackQuery": answer_callback_query,
         "answerInlineQuery": answer_inline_query,
+        "getChatMember": get_chat_member,
     }
 )

@@ -290,6 +290,12 @@ class FakeBotAPI:
         """Undo block(); notify queues the my_chat_member update (member)."""
         self._model.set_blocked(chat_id, False, notify=notify)
 
+    def set_member_status(self, chat_id: int, user_id: int, status: str) -> None:
+        """Set what getChatMember answers for a user in a chat: creator, administrator, member or left."""
+        if status not in {"creator", "administrator", "member", "left"}:
+            raise ValueError(f"not a chat member status: {status!r}")
+        self._model.member_status[(chat_id, user_id)] = status
+
     def migrate(self, chat_id: int, new_chat_id: int) -> None:
         """Upgrade group chat_id to supergroup new_chat_id: sends to the old id then fail (400, migrate)."""
         self._model.migrated[chat_id] = new_chat_id

@@ -10,6 +10,7 @@ from telegram.error import BadRequest
 
 from bot.digest_layout import EXPAND_PREFIX, FOLLOW_PREFIX, MUTE_PREFIX, summary_line, toggle_item
 from bot.formatting import MESSAGE_LIMIT, article_html, visible_len
+from bot.handlers.groups import REFUSAL, may_change_chat
 from bot.handlers.replies import Context, reply
 from bot.handlers.topics import add_topic
 from bot.semantic import to_bytes
@@ -59,6 +60,9 @@ async def on_button(update: Update, context: Context) -> None:
         await query.answer("That article has been removed.", show_alert=True)
         return
     if prefix in (FOLLOW_PREFIX, MUTE_PREFIX) and len(numbers) == 1:
+        if not await may_change_chat(update, context):
+            await query.answer(REFUSAL, show_alert=True)
+            return
         kind = "follow" if prefix == FOLLOW_PREFIX else "mute"
         vector = (await services.semantic.vectors_of([article.id])).get(article.id)
         chat = query.message.chat.id if query.message else query.from_user.id

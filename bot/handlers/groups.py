@@ -1,0 +1,63 @@
+"""Who may change a chat's digest: anyone in a private chat; in a group, its admins and the outlet's editors.
+
+A group's subscription, digest time, zone, layout and topics are shared by every member, so only the
+group's admins (Telegram's getChatMember: owner or administrator), an anonymous admin posting as the group,
+or an editor from ADMIN_IDS may change them. Reading (/latest, /digest, /settings without arguments...) stays
+open to all.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any, Final
+
+from telegram import Update
+from telegram.constants import ChatMemberStatus, ChatType
+from telegram.error import TelegramError
+
+from bot.handlers.replies import Context, reply, user_id
+from bot.services import get_services
+
+log = logging.getLogger(__name__)
+
+GROUP_TYPES: Final = frozenset({ChatType.GROUP, ChatType.SUPERGROUP})
+ADMIN_STATUSES: Final = frozenset({ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR})
+REFUSAL: Final = "In a group, only its admins can change the group's digest and topics."
+
+Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
+
+
+async def may_change_chat(update: Update, context: Context) -> bool:
+    """Tell whether the sender may change this chat's digest settings (asks Telegram in groups)."""
+    chat = update.effective_chat
+    if chat is None or chat.type not in GROUP_TYPES:
+        return True
+    message = update.message
+    if message is not None and message.sender_chat is not None and message.sender_chat.id == chat.id:
+        return True  # an anonymous group admin, writing as the group itself
+    sender = user_id(update)
+    if sender is None:
+        return False
+    if get_services(context).is_admin(sender):
+        return True
+    try:
+        member = await context.bot.get_chat_member(chat.id, sender)
+    except TelegramError as exc:  # cannot tell: refuse, the member can ask an admin
+        log.warning("getChatMember failed in chat %s: %s", chat.id, exc)
+        return False
+    return member.status in ADMIN_STATUSES
+
+
+def group_admins_only(callback: Handler, *, only_with_args: bool = False) -> Handler:
+    """Wrap a command that changes the chat's settings; only_with_args: bare use only reads."""
+
+    @functools.wraps(callback)
+    async def guarded(update: Update, context: Context) -> None:
+        if (context.args or not only_with_args) and not await may_change_chat(update, context):
+            await reply(update, context, REFUSAL)
+            return
+        await callback(update, context)
+
+    return guarded
