@@ -19,6 +19,7 @@ from telegram.ext import (
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     InlineQueryHandler,
     MessageHandler,
@@ -30,7 +31,18 @@ from bot.clock import Clock, utc_now
 from bot.config import Settings
 from bot.delivery import DeliveryEngine, EngineConfig
 from bot.fanout import DigestRenderer, FanOut
-from bot.handlers import admin, buttons, common, feeds, groups, inline, reading, subscription, topics
+from bot.handlers import (
+    admin,
+    buttons,
+    common,
+    feeds,
+    groups,
+    inline,
+    membership,
+    reading,
+    subscription,
+    topics,
+)
 from bot.handlers.replies import Context
 from bot.ingest.feeds import FeedPoller
 from bot.ingest.fetch import Fetcher, FetchLimits
@@ -143,6 +155,7 @@ def register_handlers(application: AnyApplication) -> None:
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback, filters=only_messages))
     application.add_handler(CallbackQueryHandler(buttons.on_button))
+    application.add_handler(ChatMemberHandler(membership.my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_handler(InlineQueryHandler(inline.on_inline_query))
     application.add_handler(MessageHandler(filters.COMMAND & only_messages, common.unknown_command))
     application.add_handler(
