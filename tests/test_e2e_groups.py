@@ -44,6 +44,7 @@ async def test_only_group_admins_and_editors_change_a_groups_digest(
     assert await services.store.list_topics(GROUP) == []
     assert "Your settings" in await say(group, MEMBER, "/settings")  # reading is open to everyone
     assert "No articles yet" in await say(group, MEMBER, "/latest")
+    assert "only the group's admins change them" in await say(group, MEMBER, "/help")
 
     assert "Subscribed!" in await say(group, GROUP_ADMIN, "/subscribe")
     assert await say(group, MEMBER, "/unsubscribe") == REFUSAL

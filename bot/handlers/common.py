@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.formatting import esc
+from bot.handlers.groups import GROUP_TYPES
 from bot.handlers.replies import Context, reply, user_id
 from bot.services import get_services
 
@@ -62,6 +63,12 @@ async def help_command(update: Update, context: Context) -> None:
     if services.is_admin(user_id(update)):
         lines += ["", "<b>Editors</b>", *_command_lines(ADMIN_COMMANDS)]
         lines.append("\n/post format: <code>/post Title</code>, then the article text on the next lines.")
+    chat = update.effective_chat
+    if chat is not None and chat.type in GROUP_TYPES:
+        lines += [
+            "",
+            "In this group the digest and its topics are shared: only the group's admins change them.",
+        ]
     await reply(update, context, "\n".join(lines))
 
 
