@@ -280,6 +280,7 @@ def build_application(
             name=feeds.JOB_NAME,
             job_kwargs={"max_instances": 1, "coalesce": True},
         )
+        application.job_queue.run_daily(digest.prune_job, digest.PRUNE_AT, name=digest.PRUNE_JOB)
         await _publish_commands(application, settings)
         restored = await digest.restore_jobs(application, services)
         # What start-up built lives as long as the bot (a job per subscriber: millions of objects at

@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     send_timeout: float = Field(default=10.0, gt=0, le=120)
     delivery_lease: float = Field(default=30.0, ge=1, le=3600)
     delivery_retry_after: float = Field(default=300.0, ge=1, le=86400)
+    # /stats charts the last 30 days, so at least 31 are kept.
+    ledger_retention_days: int = Field(default=90, ge=31, le=3650)
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     port: int = Field(default=8443, ge=1, le=65535)

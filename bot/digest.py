@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 CATCH_UP: Final = timedelta(minutes=10)  # a start this soon after a digest time still sends it
 FINAL: Final = frozenset({"sent", "failed", "blocked", "empty"})
+PRUNE_JOB: Final = "ledger-prune"
+PRUNE_AT: Final = time(3, 17, tzinfo=ZoneInfo("UTC"))  # daily: a quiet hour, off the round minutes
 
 __all__ = ["FIRST_DIGEST_WINDOW", "digest_html", "next_run", "schedule", "send_digest", "unschedule"]
 
@@ -155,3 +157,11 @@ async def digest_job(context: CallbackContext[Any, Any, Any, Any]) -> None:
     """JobQueue callback: the chat in `job.data` is due; the fan-out plans it with the others due now."""
     assert context.job is not None and isinstance(context.job.data, int)
     get_services(context).fanout.request(context.job.data)
+
+
+async def prune_job(context: CallbackContext[Any, Any, Any, Any]) -> None:
+    """JobQueue callback, daily: forget digests older than LEDGER_RETENTION_DAYS (a chat keeps its latest)."""
+    services = get_services(context)
+    before = services.clock() - timedelta(days=services.settings.ledger_retention_days)
+    deleted = await services.store.ledger.prune(before)
+    log.info("ledger pruned: %d digest deliveries planned before %s deleted", deleted, f"{before:%Y-%m-%d}")

@@ -64,7 +64,13 @@ def test_env_and_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None
 
 @pytest.mark.parametrize(
     ("variable", "value"),
-    [("DIGEST_TIME", "25:99"), ("TIMEZONE", "Mars/Base"), ("ADMIN_IDS", "12,abc"), ("LOG_LEVEL", "LOUD")],
+    [
+        ("DIGEST_TIME", "25:99"),
+        ("TIMEZONE", "Mars/Base"),
+        ("ADMIN_IDS", "12,abc"),
+        ("LOG_LEVEL", "LOUD"),
+        ("LEDGER_RETENTION_DAYS", "30"),  # /stats charts 30 days
+    ],
 )
 def test_bad_value_names_the_variable(monkeypatch: pytest.MonkeyPatch, variable: str, value: str) -> None:
     monkeypatch.setenv(variable, value)

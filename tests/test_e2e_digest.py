@@ -17,7 +17,7 @@ from bot.services import Services, services_of
 from bot.storage import Article, Subscriber
 from bot.storage.ledger import Cutoff
 from tests.conftest import ADMIN_ID, USER_ID, BotHarness, Chat
-from tests.delivery_helpers import settle
+from tests.delivery_helpers import record_digest, settle
 from tests.test_e2e_commands import STORY, post
 
 BRIDGE_STORY = (
@@ -276,3 +276,24 @@ async def check_preview_and_next_digest(
     assert "Your digest for" in second.text and "1 story" in second.text
     assert second.text.count(title) == 1 and "Council approves budget" not in second.text
     assert len(emulator.sent(USER_ID)) == 4  # /subscribe's reply, the two digests, /digest's reply
+
+
+async def test_old_digests_are_pruned_daily_by_the_job_queue(
+    harness: BotHarness, emulator: FakeBotAPI, user: Chat
+) -> None:
+    """The daily prune job (03:17 UTC) deletes deliveries past LEDGER_RETENTION_DAYS, not a chat's latest."""
+    async with harness.run(ledger_retention_days=31) as app:
+        services = started(app)
+        await user.ask("/subscribe")
+        now = services.clock()
+        old = now - timedelta(days=40)
+        for days_ago in (41, 40):  # two old digests of this chat, the second its latest sent one
+            at = now - timedelta(days=days_ago)
+            await record_digest(services.store, USER_ID, at.date(), "sent", at)
+        (job,) = app.job_queue.get_jobs_by_name(digest.PRUNE_JOB)
+        assert job.next_t is not None and (job.next_t.hour, job.next_t.minute) == (3, 17)
+        assert job.next_t.utcoffset() == timedelta(0)
+        await job.run(app)
+        (kept,) = await services.store.ledger.deliveries()
+        assert kept[:2] == (USER_ID, "sent")
+        assert (await services.store.ledger.last_cutoffs([USER_ID]))[USER_ID].at == old

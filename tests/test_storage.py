@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert, inspect, text
+from sqlalchemy import func, insert, inspect, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -24,9 +24,10 @@ from bot.storage import (
     SubscriberNotFoundError,
     content_hash,
 )
+from bot.storage import ledger as ledger_module
 from bot.storage import migrate as migrations
 from bot.storage.ledger import Cutoff, PartText, PlannedDigest
-from bot.storage.models import DigestDeliveryRow
+from bot.storage.models import DigestDeliveryRow, DigestPlanRow, DigestTextRow
 from tests.delivery_helpers import record_digest
 
 T0 = datetime(2024, 11, 28, 12, 0, tzinfo=UTC)
@@ -471,6 +472,41 @@ async def test_last_cutoffs_carry_the_recent_articles_their_plan_read(store: Sto
     cutoffs = await store.ledger.last_cutoffs([1, 2, 3])
     assert cutoffs == {1: Cutoff(T0, frozenset({11, 12})), 2: cutoffs[1], 3: Cutoff(T0, frozenset({13}))}
     assert cutoffs[1] is cutoffs[2]  # one object per plan, shared by its chats
+
+
+@pytest.mark.parametrize("chunk", [1, 2000])
+async def test_prune_forgets_old_digests_but_keeps_each_chats_cut_off(
+    store: Store, chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ledger_module, "PRUNE_CHUNK", chunk)  # 1: every delivery in its own transaction
+    day, recent = date(2024, 1, 1), T0 + timedelta(days=200)
+    later = T0 + timedelta(days=1)
+    doomed = [
+        await record_digest(store, 1, day, "sent", T0),  # chat 1 sent a newer one later
+        await record_digest(store, 2, day + timedelta(days=1), "failed", later),  # never sent
+        await record_digest(store, 3, day, "sent", T0),  # chat 3 has a recent one
+        await record_digest(store, 4, day, "empty", T0),
+    ]
+    kept = [
+        await record_digest(store, 1, day + timedelta(days=1), "sent", later),  # chat 1's latest sent
+        await record_digest(store, 2, day, "sent", T0),  # chat 2's latest sent: old, but its cut-off
+        await record_digest(store, 3, recent.date(), "sent", recent),
+    ]
+    cutoffs = await store.ledger.last_cutoffs([1, 2, 3, 4])
+    assert await store.ledger.prune(recent - timedelta(days=90)) == len(doomed)
+    assert await store.ledger.last_cutoffs([1, 2, 3, 4]) == cutoffs  # every next digest starts as before
+    assert {(chat, status) for chat, status, _ in await store.ledger.deliveries()} == {
+        (1, "sent"),
+        (2, "sent"),
+        (3, "sent"),
+    }
+    assert {e.chat_id for e in await store.ledger.entries()} == {1, 2, 3}  # their parts only
+    async with store.engine.connect() as connection:
+        texts = (await connection.execute(select(func.count()).select_from(DigestTextRow))).scalar()
+        plans = (await connection.execute(select(func.count()).select_from(DigestPlanRow))).scalar()
+        ids = set((await connection.execute(select(DigestDeliveryRow.id))).scalars())
+    assert texts == len(kept) and plans == len(kept) and ids == set(kept)
+    assert await store.ledger.prune(recent - timedelta(days=90)) == 0  # nothing more to do
 
 
 async def test_deliveries_planned_before_0005_have_no_recent_articles(db_url: str) -> None:

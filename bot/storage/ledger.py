@@ -27,6 +27,9 @@ from bot.storage.models import (
 DELIVERIES = cast(Table, DigestDeliveryRow.__table__)
 PARTS = cast(Table, DigestPartRow.__table__)
 PLANS = cast(Table, DigestPlanRow.__table__)
+TEXTS = cast(Table, DigestTextRow.__table__)
+FINISHED = ("sent", "failed", "blocked", "empty")  # delivery states nothing will change any more
+PRUNE_CHUNK = 2000  # deliveries deleted per transaction by prune()
 PLAN_CHUNK = 500  # rows per multi-VALUES insert (SQLite allows 32766 bound parameters)
 
 
@@ -499,6 +502,39 @@ class Ledger:
             stmt = stmt.where(dd.chat_id == chat_id)
         async with self._sessions() as session:
             return [LedgerEntry(*row) for row in await session.execute(stmt)]
+
+    async def prune(self, before: datetime) -> int:
+        """Delete finished deliveries planned before `before`, with their parts, except each chat's latest
+        sent one (its next digest's cut-off); then the texts and plans nothing refers to any more. Returns
+        how many deliveries went. Chunked, so the SQLite writer is never held long."""
+        dd = DELIVERIES
+        async with self._sessions() as session:
+            latest = select(func.max(dd.c.id)).where(dd.c.status == "sent").group_by(dd.c.chat_id)
+            keep = set((await session.execute(latest)).scalars())
+        deleted, after = 0, 0
+        while True:
+            async with self._write() as session:
+                stmt = (
+                    select(dd.c.id)
+                    .where(dd.c.id > after, dd.c.claimed_at < before, dd.c.status.in_(FINISHED))
+                    .order_by(dd.c.id)
+                    .limit(PRUNE_CHUNK)
+                )
+                found = list((await session.execute(stmt)).scalars())
+                doomed = [i for i in found if i not in keep]
+                if doomed:  # parts first: SQLite enforces the cascade only with PRAGMA foreign_keys
+                    await session.execute(PARTS.delete().where(PARTS.c.delivery_id.in_(doomed)))
+                    await session.execute(dd.delete().where(dd.c.id.in_(doomed)))
+            deleted += len(doomed)
+            if len(found) < PRUNE_CHUNK:
+                break
+            after = found[-1]
+            await asyncio.sleep(0)  # let commands and sends in between chunks
+        async with self._write() as session:
+            await session.execute(TEXTS.delete().where(TEXTS.c.id.not_in(select(PARTS.c.text_id))))
+            referenced = select(dd.c.plan_id).where(dd.c.plan_id.is_not(None))
+            await session.execute(PLANS.delete().where(PLANS.c.id.not_in(referenced)))
+        return deleted
 
     async def delivery_status(self, delivery_id: int) -> str | None:
         """The status of one delivery, or None when it does not exist."""
