@@ -5,7 +5,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     HF_HUB_OFFLINE=1 \
-    DATABASE_URL=sqlite+aiosqlite:////data/newsbot.db
+    DATABASE_URL=sqlite+aiosqlite:////data/newsbot.db \
+    HEARTBEAT_FILE=/tmp/newsbot.heartbeat
 
 WORKDIR /app
 # CPU wheel of torch first, so the CUDA build (several GB) is never pulled in.
@@ -20,4 +21,6 @@ USER newsbot
 VOLUME ["/data"]
 # Webhook mode only (WEBHOOK_URL set): the port PTB's webhook server listens on (PORT).
 EXPOSE 8443
+# The bot touches HEARTBEAT_FILE every 30 s from its event loop; three missed beats = unhealthy.
+HEALTHCHECK --interval=60s --timeout=10s --start-period=120s --retries=2 CMD ["python", "-m", "bot.health"]
 CMD ["python", "-m", "bot"]

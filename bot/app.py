@@ -26,7 +26,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import digest
+from bot import digest, health
 from bot.clock import Clock, utc_now
 from bot.config import Settings
 from bot.delivery import DeliveryEngine, EngineConfig
@@ -281,6 +281,11 @@ def build_application(
             job_kwargs={"max_instances": 1, "coalesce": True},
         )
         application.job_queue.run_daily(digest.prune_job, digest.PRUNE_AT, name=digest.PRUNE_JOB)
+        if settings.heartbeat_file is not None:
+            health.beat(settings.heartbeat_file)  # healthy from the end of start-up on
+            application.job_queue.run_repeating(
+                health.heartbeat_job, interval=health.HEARTBEAT_SECONDS, name=health.JOB_NAME
+            )
         await _publish_commands(application, settings)
         restored = await digest.restore_jobs(application, services)
         # What start-up built lives as long as the bot (a job per subscriber: millions of objects at

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import time
+from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -73,6 +74,8 @@ class Settings(BaseSettings):
     delivery_retry_after: float = Field(default=300.0, ge=1, le=86400)
     # /stats charts the last 30 days, so at least 31 are kept.
     ledger_retention_days: int = Field(default=90, ge=31, le=3650)
+    # Touched every 30 s by the running bot, for `python -m bot.health` (the Docker HEALTHCHECK).
+    heartbeat_file: Path | None = None
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     port: int = Field(default=8443, ge=1, le=65535)

@@ -116,6 +116,12 @@ def test_installed_bot_migrates_posts_and_answers(unpacked_wheel: Path, tmp_path
     )
     assert "Posted as #1: Council approves budget" in out  # migrations ran from the wheel
     assert re.search(r"Latest 1\s+Council approves budget #1", out)
+    beat = tmp_path / "beat"
+    beat.write_text("1\n")  # the Docker HEALTHCHECK's command, from the wheel
+    assert (
+        run_from(unpacked_wheel, tmp_path, ["-m", "bot.health"], HEARTBEAT_FILE=str(beat)).strip()
+        == "healthy"
+    )
 
 
 @pytest.mark.slow
