@@ -41,15 +41,19 @@ async def test_a_user_who_blocks_the_bot_is_unsubscribed_at_once(
     await asyncio.sleep(0.3)
     back = await services.store.get_subscriber(USER_ID)
     assert back is not None and not back.subscribed and digest.next_run(app, USER_ID) is None
+    assert len(emulator.sent(USER_ID)) == 1  # and says nothing: the user's client sends /start
     assert "Subscribed!" in await user.ask("/subscribe")  # ...the user does
     again = await services.store.get_subscriber(USER_ID)
     assert again is not None and again.subscribed and not again.blocked
     assert digest.next_run(app, USER_ID) is not None
 
 
-async def test_a_group_that_removes_the_bot_is_unsubscribed(
+async def test_a_group_that_adds_the_bot_is_greeted_and_one_that_removes_it_is_unsubscribed(
     app: Any, services: Services, emulator: FakeBotAPI
 ) -> None:
+    emulator.unblock(GROUP, notify=True)  # the bot is added to the group (left -> member)
+    (welcome,) = await emulator.wait_for(GROUP, 1, timeout=20)
+    assert "A group admin can send /subscribe" in welcome.text
     emulator.set_member_status(GROUP, GROUP_ADMIN, "administrator")
     emulator.send_message(GROUP, "/subscribe", user_id=GROUP_ADMIN, chat_type="group")
     (reply,) = await emulator.wait_for(GROUP, 1, timeout=20)

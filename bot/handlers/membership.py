@@ -1,4 +1,4 @@
-"""The bot's own membership in a chat (my_chat_member updates): stop a digest as soon as it can't arrive."""
+"""The bot's own membership in a chat (my_chat_member): stop a digest that can't arrive; greet new groups."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from telegram import Update
 from telegram.constants import ChatMemberStatus
 
 from bot import digest
+from bot.delivery import send_html
+from bot.handlers.groups import GROUP_TYPES
 from bot.handlers.replies import Context
 from bot.services import get_services
 
@@ -16,14 +18,23 @@ log = logging.getLogger(__name__)
 
 # "kicked" in a private chat: the user blocked the bot; in a group: the bot was removed or banned.
 GONE: Final = frozenset({ChatMemberStatus.BANNED, ChatMemberStatus.LEFT})
+GROUP_WELCOME: Final = (
+    "Hello! I summarize the news our editors post.\n\n"
+    "A group admin can send /subscribe to get an evening digest here; /help lists every command."
+)
 
 
 async def my_chat_member(update: Update, context: Context) -> None:
-    """Unsubscribe and unschedule a chat that blocked the bot or removed it from the group."""
+    """Unsubscribe and unschedule a chat that blocked the bot or removed it; greet a group that added it."""
     change = update.my_chat_member
-    if change is None or change.new_chat_member.status not in GONE:
-        return  # (re)joined or promoted: the chat subscribes again with /subscribe when it wants to
+    if change is None:
+        return
     chat_id = change.chat.id
+    if change.new_chat_member.status not in GONE:
+        # (re)joined or promoted: nothing is resubscribed; a group just added is told how to start
+        if change.old_chat_member.status in GONE and change.chat.type in GROUP_TYPES:
+            await send_html(context.bot, chat_id, GROUP_WELCOME)
+        return
     await get_services(context).store.mark_blocked(chat_id)
     digest.unschedule(context.application, chat_id)
     log.info("chat %s blocked the bot or removed it: its digest is stopped", chat_id)
