@@ -16,12 +16,12 @@ from bot.digest_layout import DigestMessage
 from bot.fanout import FIRST_DIGEST_WINDOW, digest_html, new_articles, plan_digests, window_start
 from bot.services import Services, get_services
 from bot.storage import Article, Subscriber
+from bot.storage.ledger import FINISHED
 
 log = logging.getLogger(__name__)
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 CATCH_UP: Final = timedelta(minutes=10)  # a start this soon after a digest time still sends it
-FINAL: Final = frozenset({"sent", "failed", "blocked", "empty"})
 PRUNE_JOB: Final = "ledger-prune"
 PRUNE_AT: Final = time(3, 17, tzinfo=ZoneInfo("UTC"))  # daily: a quiet hour, off the round minutes
 
@@ -146,7 +146,7 @@ async def send_digest(
     services.delivery.kick()
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
-    while (status := await services.store.ledger.delivery_status(created[0])) not in FINAL:
+    while (status := await services.store.ledger.delivery_status(created[0])) not in FINISHED:
         if loop.time() > deadline:
             return status or "missing"
         await asyncio.sleep(0.05)

@@ -509,6 +509,24 @@ async def test_prune_forgets_old_digests_but_keeps_each_chats_cut_off(
     assert await store.ledger.prune(recent - timedelta(days=90)) == 0  # nothing more to do
 
 
+async def test_prune_spares_a_plan_being_written(store: Store) -> None:
+    """plan() commits its plan row and texts before its deliveries and parts: a prune between keeps both."""
+    old, now = T0, T0 + timedelta(days=200)
+    await record_digest(store, 1, old.date(), "failed", old)  # something to prune
+    async with store.engine.begin() as connection:  # what plan() has committed so far
+        await connection.execute(
+            insert(DigestPlanRow.__table__), {"cutoff": now, "recent_article_ids": "[7]"}
+        )
+        await connection.execute(
+            insert(DigestTextRow.__table__), {"text_hash": "h" * 64, "html": "tonight's digest"}
+        )
+    assert await store.ledger.prune(now - timedelta(days=90)) == 1
+    async with store.engine.connect() as connection:
+        plans = list((await connection.execute(select(DigestPlanRow.recent_article_ids))).scalars())
+        texts = list((await connection.execute(select(DigestTextRow.html))).scalars())
+    assert plans == ["[7]"] and texts == ["tonight's digest"]  # the old plan and text are gone
+
+
 async def test_deliveries_planned_before_0005_have_no_recent_articles(db_url: str) -> None:
     """A digest sent before plans were recorded keeps its exact cut-off (no look-back) after upgrading."""
     await asyncio.to_thread(migrations.upgrade, db_url, "0004")

@@ -28,7 +28,7 @@ DELIVERIES = cast(Table, DigestDeliveryRow.__table__)
 PARTS = cast(Table, DigestPartRow.__table__)
 PLANS = cast(Table, DigestPlanRow.__table__)
 TEXTS = cast(Table, DigestTextRow.__table__)
-FINISHED = ("sent", "failed", "blocked", "empty")  # delivery states nothing will change any more
+FINISHED = frozenset({"sent", "failed", "blocked", "empty"})  # delivery states nothing changes any more
 PRUNE_CHUNK = 2000  # deliveries deleted per transaction by prune()
 PLAN_CHUNK = 500  # rows per multi-VALUES insert (SQLite allows 32766 bound parameters)
 
@@ -505,13 +505,27 @@ class Ledger:
 
     async def prune(self, before: datetime) -> int:
         """Delete finished deliveries planned before `before`, with their parts, except each chat's latest
-        sent one (its next digest's cut-off); then the texts and plans nothing refers to any more. Returns
-        how many deliveries went. Chunked, so the SQLite writer is never held long."""
+        sent one (its next digest's cut-off, as `last_cutoffs` finds it); then the texts only those parts
+        used and the plans before `before` that nothing refers to any more. Returns how many deliveries
+        went. Chunked, so the SQLite writer is never held long.
+
+        Texts and plans are chosen so that a plan being written meanwhile (its plan row and texts are
+        committed before its deliveries and parts) loses nothing: its texts were not used by the deleted
+        parts, and its plan row is not older than `before`.
+        """
         dd = DELIVERIES
+        newest = (
+            select(dd.c.chat_id, func.max(dd.c.claimed_at).label("cutoff"))
+            .where(dd.c.status == "sent")
+            .group_by(dd.c.chat_id)
+            .subquery()
+        )
+        latest = select(dd.c.id).join(
+            newest, and_(dd.c.chat_id == newest.c.chat_id, dd.c.claimed_at == newest.c.cutoff)
+        )
         async with self._sessions() as session:
-            latest = select(func.max(dd.c.id)).where(dd.c.status == "sent").group_by(dd.c.chat_id)
-            keep = set((await session.execute(latest)).scalars())
-        deleted, after = 0, 0
+            keep = set((await session.execute(latest.where(dd.c.status == "sent"))).scalars())
+        deleted, after, used_texts = 0, 0, set[int]()
         while True:
             async with self._write() as session:
                 stmt = (
@@ -523,7 +537,8 @@ class Ledger:
                 found = list((await session.execute(stmt)).scalars())
                 doomed = [i for i in found if i not in keep]
                 if doomed:  # parts first: SQLite enforces the cascade only with PRAGMA foreign_keys
-                    await session.execute(PARTS.delete().where(PARTS.c.delivery_id.in_(doomed)))
+                    gone = PARTS.delete().where(PARTS.c.delivery_id.in_(doomed)).returning(PARTS.c.text_id)
+                    used_texts.update((await session.execute(gone)).scalars())
                     await session.execute(dd.delete().where(dd.c.id.in_(doomed)))
             deleted += len(doomed)
             if len(found) < PRUNE_CHUNK:
@@ -531,9 +546,17 @@ class Ledger:
             after = found[-1]
             await asyncio.sleep(0)  # let commands and sends in between chunks
         async with self._write() as session:
-            await session.execute(TEXTS.delete().where(TEXTS.c.id.not_in(select(PARTS.c.text_id))))
+            candidates = sorted(used_texts)
+            for start in range(0, len(candidates), PRUNE_CHUNK):
+                chunk = candidates[start : start + PRUNE_CHUNK]
+                still_used = select(PARTS.c.text_id).where(PARTS.c.text_id.in_(chunk))
+                await session.execute(
+                    TEXTS.delete().where(TEXTS.c.id.in_(chunk), TEXTS.c.id.not_in(still_used))
+                )
             referenced = select(dd.c.plan_id).where(dd.c.plan_id.is_not(None))
-            await session.execute(PLANS.delete().where(PLANS.c.id.not_in(referenced)))
+            await session.execute(
+                PLANS.delete().where(PLANS.c.cutoff < before, PLANS.c.id.not_in(referenced))
+            )
         return deleted
 
     async def delivery_status(self, delivery_id: int) -> str | None:
