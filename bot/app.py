@@ -284,7 +284,10 @@ def build_application(
         if settings.heartbeat_file is not None:
             health.beat(settings.heartbeat_file)  # healthy from the end of start-up on
             application.job_queue.run_repeating(
-                health.heartbeat_job, interval=health.HEARTBEAT_SECONDS, name=health.JOB_NAME
+                health.heartbeat_job,
+                interval=health.HEARTBEAT_SECONDS,
+                name=health.JOB_NAME,
+                data=settings.heartbeat_file,
             )
         await _publish_commands(application, settings)
         restored = await digest.restore_jobs(application, services)

@@ -28,12 +28,9 @@ def beat(path: Path) -> None:
 
 
 async def heartbeat_job(context: CallbackContext[Any, Any, Any, Any]) -> None:
-    """JobQueue callback: write the current time to HEARTBEAT_FILE (a few bytes; no thread needed)."""
-    from bot.services import get_services
-
-    path = get_services(context).settings.heartbeat_file
-    if path is not None:
-        beat(path)
+    """JobQueue callback: beat the file in `job.data` (a few bytes; no thread needed)."""
+    assert context.job is not None and isinstance(context.job.data, Path)
+    beat(context.job.data)
 
 
 def check(path: Path, now: float, stale_after: float = STALE_AFTER) -> str | None:

@@ -86,7 +86,7 @@ async def test_an_anonymous_group_admin_may_change_the_digest(group: FakeBotAPI,
     assert sub is not None and sub.subscribed
 
 
-async def test_private_chats_are_not_asked_about(admin: Chat, emulator: FakeBotAPI) -> None:
+async def test_private_chats_are_not_asked_about(emulator: FakeBotAPI) -> None:
     assert "Subscribed!" in await Chat(emulator, MEMBER).ask("/subscribe")
     assert emulator.calls("getChatMember") == []
 
