@@ -50,7 +50,7 @@ async def seed(url: str, count: int) -> None:
         async with store.engine.begin() as conn:
             for start in range(0, count, 5000):
                 await conn.execute(insert(SubscriberRow), rows[start : start + 5000])
-        await store.add_article(
+        await store.articles.add(
             title="Council approves budget",
             body="The city council approved a new budget on Tuesday after months of debate.",
             summary="The city council approved a new budget.",

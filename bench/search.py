@@ -19,10 +19,10 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import insert
 
-from bot.semantic import SemanticSearch, to_bytes
+from bot.semantic.search import SemanticSearch, to_bytes
+from bot.semantic.worker import SummaryWorker
 from bot.storage import Store
 from bot.storage.models import ArticleEmbeddingRow, ArticleRow
-from bot.summarizing import SummaryWorker
 from summarizer.embedding import load_embedder
 from summarizer.lead import LeadSummarizer
 
@@ -186,7 +186,7 @@ async def run(args: argparse.Namespace) -> None:
             elapsed = time.perf_counter() - t0
             print(f"stored {args.articles} articles + embeddings in {elapsed:.1f} s ({url.split(':')[0]})")
             # No similarity floor: every query fuses 100 semantic candidates (the worst case for fusion).
-            search = SemanticSearch(store, worker, min_similarity=-1.0)
+            search = SemanticSearch(store.articles, worker, min_similarity=-1.0)
             t0 = time.perf_counter()
             if search.index is not None:
                 await search.index.refresh(store)

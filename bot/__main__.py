@@ -10,9 +10,8 @@ from telegram.error import InvalidToken, NetworkError
 
 from bot.app import Webhook, build_application
 from bot.config import ConfigError, Settings, load_settings
+from bot.errors import NewsbotError
 from bot.logsetup import setup_logging
-from bot.storage import StorageError
-from summarizer import SummarizerError
 
 log = logging.getLogger("bot")
 
@@ -26,7 +25,7 @@ def run_live(settings: Settings) -> int:
             application.run_polling(allowed_updates=Update.ALL_TYPES)
         else:
             application.run_webhook(**webhook.server_kwargs(), allowed_updates=Update.ALL_TYPES)
-    except (SummarizerError, StorageError, InvalidToken, NetworkError) as exc:
+    except (NewsbotError, InvalidToken, NetworkError) as exc:  # bot.errors draws the tree
         log.critical("cannot start: %s", exc)
         return 1
     return 0

@@ -12,11 +12,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.errors import NewsbotError
+
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
-class ConfigError(Exception):
+class ConfigError(NewsbotError):
     """The configuration is invalid; the message is one line naming the variable."""
 
 

@@ -7,9 +7,9 @@ import contextlib
 import sys
 from typing import Any, TextIO
 
-from bot import digest
 from bot.app import build_application, running
 from bot.config import Settings
+from bot.context import NewsApplication
 from bot.emulator import FakeBotAPI, SentMessage
 
 PLAYGROUND_ADMIN_ID = 1
@@ -100,7 +100,7 @@ class Playground:
             return
         self._print(f"You are now {self._who()}.")
 
-    async def loop(self, application: digest.AnyApplication) -> None:
+    async def loop(self, application: NewsApplication) -> None:
         """Read and dispatch lines until :quit or end of input."""
         self._print(HELP)
         while True:
@@ -117,10 +117,9 @@ class Playground:
             elif words[0] == ":help":
                 self._print(HELP)
             elif words[0] == ":digest":
-                assert application.job_queue is not None
-                application.job_queue.run_once(digest.digest_job, 0, data=self.user_id)
+                application.bot_data.services.fanout.request(self.user_id)  # what the digest job does
                 self._print(
-                    "(digest job queued — nothing arrives if you are not subscribed or nothing is new)"
+                    "(digest requested — nothing arrives if you are not subscribed or nothing is new)"
                 )
             elif words[0] == ":wait":
                 await asyncio.sleep(wait_seconds(words[1:]))

@@ -1,31 +1,26 @@
-"""The objects every handler needs, built once at start-up and kept in `bot_data`."""
+"""The objects every handler and job shares, built once at start-up (bot.wiring) and closed on shutdown."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-
-from telegram.ext import Application, CallbackContext
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.delivery.engine import DeliveryEngine
+from bot.digest.planner import FanOut
+from bot.digest.render import DigestRenderer
+from bot.digest.schedule import DigestSchedule
 from bot.ingest.feeds import FeedPoller
 from bot.ingest.fetch import Fetcher
 from bot.ingest.pipeline import Ingestor
-from bot.semantic import SemanticSearch
+from bot.semantic.search import SemanticSearch
+from bot.semantic.worker import SummaryWorker
 from bot.storage import Store
-from bot.summarizing import SummaryWorker
-
-if TYPE_CHECKING:
-    from bot.delivery import DeliveryEngine
-    from bot.fanout import FanOut
-
-_KEY = "services"
 
 
 @dataclass(frozen=True)
 class Services:
-    """What handlers and jobs share: settings, storage, worker, clock, ingest, search, digest delivery."""
+    """What handlers and jobs share: settings, storage, worker, clock, ingest, search, the digest."""
 
     settings: Settings
     store: Store
@@ -35,27 +30,19 @@ class Services:
     ingestor: Ingestor
     feeds: FeedPoller
     semantic: SemanticSearch
+    renderer: DigestRenderer
     delivery: DeliveryEngine
     fanout: FanOut
+    schedule: DigestSchedule
 
     def is_admin(self, user_id: int | None) -> bool:
         """Whether `user_id` is one of the configured editors."""
         return user_id is not None and user_id in self.settings.admin_ids
 
-
-def attach(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
-    """Make `services` reachable from every callback context."""
-    application.bot_data[_KEY] = services
-
-
-def services_of(application: Application[Any, Any, Any, Any, Any, Any]) -> Services | None:
-    """The Services attached to a started application, or None before start-up finished."""
-    services = application.bot_data.get(_KEY)
-    return services if isinstance(services, Services) else None
-
-
-def get_services(context: CallbackContext[Any, Any, Any, Any]) -> Services:
-    """The Services attached at start-up (handlers only run after that)."""
-    services = services_of(context.application)
-    assert services is not None, "handlers run only after post_init attached the services"
-    return services
+    async def close(self) -> None:
+        """Stop in dependency order: plan what is gathering, stop sending, then the worker, HTTP, database."""
+        await self.fanout.close()
+        await self.delivery.stop()
+        self.worker.close()
+        await self.fetcher.close()
+        await self.store.close()

@@ -7,8 +7,10 @@ SummarizerError            base class; catch this to handle any summarizer failu
 
 from __future__ import annotations
 
+from bot.errors import NewsbotError
 
-class SummarizerError(Exception):
+
+class SummarizerError(NewsbotError):
     """Base class of all errors raised by the summarizer package."""
 
 

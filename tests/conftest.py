@@ -16,9 +16,10 @@ from telegram import Bot
 from bot.app import Webhook, build_application, running
 from bot.config import Settings
 from bot.emulator import FakeBotAPI, SentMessage
-from bot.services import Services, services_of
+from bot.services import Services
 from summarizer import Summarizer, load_summarizer
 from summarizer.embedding import Embedder, load_embedder
+from tests.digest_helpers import services_of
 
 ADMIN_ID = 111
 USER_ID = 4242

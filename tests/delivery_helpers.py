@@ -9,7 +9,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from bot.emulator import FakeBotAPI
 from bot.storage import Store
-from bot.storage.ledger import LedgerEntry, PartText, PlannedDigest
+from bot.storage.ledger import PartText, PlannedDigest
+from tests.digest_helpers import LedgerEntry, ledger_deliveries
 
 LONG_SUMMARY = " ".join(f"Sentence {i} of a long summary about the city budget." for i in range(40))
 
@@ -25,12 +26,12 @@ async def seed(
     """Subscribe chats (straight into the database) and store `articles` articles posted just now."""
     now = datetime.now(UTC)
     for chat_id in chat_ids:
-        await store.ensure_subscriber(chat_id, digest_time=digest_time, timezone="UTC", now=now)
-        await store.set_subscribed(chat_id, True)
+        await store.subscribers.ensure(chat_id, digest_time=digest_time, timezone="UTC", now=now)
+        await store.subscribers.set_subscribed(chat_id, True)
         if long:  # the full layout writes every summary out: a multi-part digest
-            await store.set_digest_layout(chat_id, "full")
+            await store.subscribers.set_layout(chat_id, "full")
     for i in range(articles):
-        await store.add_article(
+        await store.articles.add(
             title=f"Story {i} <about> budgets",
             body=f"Body of story {i}. " * 20,
             summary=(LONG_SUMMARY if long else f"Summary of story {i}.") + f" ({i})",
@@ -45,7 +46,7 @@ async def settle(store: Store, count: int, timeout: float = 60.0) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while True:
-        rows = await store.ledger.deliveries()
+        rows = await ledger_deliveries(store)
         if len(rows) >= count and all(status not in ("pending", "sending") for _, status, _ in rows):
             return
         assert loop.time() < deadline, f"deliveries not settled: {Counter(s for _, s, _ in rows)}"

@@ -14,9 +14,11 @@ from sqlalchemy import select
 
 from bot.emulator import FakeBotAPI
 from bot.storage import Store
+from bot.storage.database import Database
 from bot.storage.models import DigestDeliveryRow
 from tests.conftest import PG_SKIP, reset_postgres
 from tests.delivery_helpers import assert_exactly_once, seed, settle
+from tests.digest_helpers import ledger_entries
 from tests.test_delivery_process import _engine, bot_env, bot_process, ledger_agrees, wait_sent
 from tests.test_e2e_webhook import free_port
 
@@ -58,7 +60,7 @@ async def test_two_instances_share_the_fan_out_and_take_over_a_dead_ones_claims(
         )
 
     async with (
-        Store(await _engine(url)) as store,
+        Store(Database(await _engine(url))) as store,
         bot_process(env(free_port()), tmp_path, "a.log") as first,
     ):
         await wait_sent(emulator, 1, timeout=90)
@@ -79,7 +81,7 @@ async def test_two_instances_share_the_fan_out_and_take_over_a_dead_ones_claims(
             emulator.set_delay(0, "sendMessage")
 
             await settle(store, SUBSCRIBERS, timeout=120)
-            entries = await store.ledger.entries()
+            entries = await ledger_entries(store)
             assert_exactly_once(emulator, entries, chats)
             assert len(entries) == len([m for m in emulator.sent() if m.chat_id in set(chats)])
             emulator.send_message(43, "/start")  # the webhook now points at the second instance

@@ -12,8 +12,10 @@ from pathlib import Path
 
 from bot.emulator import FakeBotAPI
 from bot.storage import Store
+from bot.storage.database import Database
 from tests.conftest import child_env
 from tests.delivery_helpers import assert_exactly_once, seed, settle
+from tests.digest_helpers import ledger_entries
 
 SUBSCRIBERS = 300
 
@@ -62,7 +64,7 @@ async def ledger_agrees(store: Store, emulator: FakeBotAPI, timeout: float = 30.
     deadline = loop.time() + timeout
     while True:
         await asyncio.sleep(0.2)
-        sent = sum(1 for e in await store.ledger.entries() if e.status == "sent")
+        sent = sum(1 for e in await ledger_entries(store) if e.status == "sent")
         if sent == len(emulator.sent()):
             return
         assert loop.time() < deadline, f"ledger has {sent} sent, server {len(emulator.sent())}"
@@ -82,20 +84,20 @@ async def test_kill_9_mid_fan_out_then_restart_sends_every_part_exactly_once(
         # Hold every send still on its way, let the ones already answered be recorded, then kill -9:
         # the ledger has parts claimed ("sending") whose requests never reached Telegram.
         emulator.set_delay(60, "sendMessage", drop_if_gone=True)
-        async with Store(await _engine(database_url)) as store:
+        async with Store(Database(await _engine(database_url))) as store:
             await ledger_agrees(store, emulator)
         first.send_signal(signal.SIGKILL)
         await first.wait()
     before_restart = len(emulator.sent())
-    async with Store(await _engine(database_url)) as store:
-        unsent = [e for e in await store.ledger.entries() if e.status != "sent"]
+    async with Store(Database(await _engine(database_url))) as store:
+        unsent = [e for e in await ledger_entries(store) if e.status != "sent"]
     assert unsent and before_restart < SUBSCRIBERS * 2, "the kill did not land mid fan-out"
     emulator.set_delay(0, "sendMessage")
 
     async with bot_process(env, tmp_path, "second.log") as second:
-        async with Store(await _engine(database_url)) as store:
+        async with Store(Database(await _engine(database_url))) as store:
             await settle(store, SUBSCRIBERS, timeout=120)
-            entries = await store.ledger.entries()
+            entries = await ledger_entries(store)
             assert_exactly_once(emulator, entries, chats)
             assert len(entries) == len(emulator.sent()) >= 2 * SUBSCRIBERS
             # the parts of each chat arrived in order
@@ -112,6 +114,6 @@ async def test_kill_9_mid_fan_out_then_restart_sends_every_part_exactly_once(
 
 async def _engine(database_url: str):  # type: ignore[no-untyped-def]
     """An engine on the bot's database, without running migrations again."""
-    from bot.storage.store import _create_engine
+    from bot.storage.database import create_engine as _create_engine
 
     return _create_engine(database_url)

@@ -8,18 +8,13 @@ from itertools import combinations
 import numpy as np
 import pytest
 
-from bot.digest_layout import (
-    COMPACT_ITEMS_PER_MESSAGE,
-    build_digest,
-    merge_stories,
-    summary_line,
-    toggle_item,
-)
+from bot.digest.layout import COMPACT_ITEMS_PER_MESSAGE, merge_stories, summary_line, toggle_item
+from bot.digest.render import build_digest
 from bot.emulator import parse_html, utf16_len
-from bot.semantic import article_text, reciprocal_rank_fusion
+from bot.semantic.search import article_text, reciprocal_rank_fusion
+from bot.semantic.topics import Vector, judge, normalize_phrase, words_match, words_of
 from bot.storage import Article
 from bot.storage.types import Topic
-from bot.topics import Vector, judge, normalize_phrase, words_match, words_of
 from summarizer.embedding import Embedder
 from tests.news_fixtures import DIFFERENT_EVENTS, SAME_EVENT, TOPIC_MATCHES
 

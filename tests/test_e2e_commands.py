@@ -54,7 +54,7 @@ async def test_unknown_command_and_plain_text_get_hints(user: Chat) -> None:
 
 async def test_post_then_read_it_back(admin: Chat, user: Chat, services: Services) -> None:
     article_id = await post(admin, "Council approves budget", STORY)
-    stored = await services.store.get_article(article_id)
+    stored = await services.store.articles.get(article_id)
     assert stored is not None
     assert stored.title == "Council approves budget"
     assert stored.body == STORY
@@ -102,27 +102,27 @@ async def test_non_admin_cannot_post_or_delete(admin: Chat, user: Chat, services
     assert "only the outlet's editors" in await user.ask(f"/post Sneaky\n{STORY} Extra.")
     assert "only the outlet's editors" in await user.ask(f"/delete {article_id}")
     assert "only the outlet's editors" in await user.ask("/stats")
-    assert [a.id for a in await services.store.latest_articles(10)] == [article_id]
+    assert [a.id for a in await services.store.articles.latest(10)] == [article_id]
 
 
 @pytest.mark.parametrize("text", ["/post", "/post   ", "/post Only a title"])
 async def test_post_without_text_gets_usage(admin: Chat, services: Services, text: str) -> None:
     assert "Usage: /post Title" in await admin.ask(text)
-    assert await services.store.latest_articles(5) == []
+    assert await services.store.articles.latest(5) == []
 
 
 async def test_post_too_long_is_refused(admin: Chat, services: Services) -> None:
     body = "This sentence is filler for a very long article. " * 2100  # > 100,000 characters
     reply = await admin.ask(f"/post Long one\n{body}")
     assert "too long" in reply and "100,000" in reply
-    assert await services.store.latest_articles(5) == []
+    assert await services.store.articles.latest(5) == []
 
 
 async def test_duplicate_post_is_refused(admin: Chat, services: Services) -> None:
     article_id = await post(admin, "Council approves budget", STORY)
     reply = await admin.ask(f"/post Another title\n{STORY.upper()}")
     assert f"Already posted as #{article_id}" in reply
-    assert len(await services.store.latest_articles(5)) == 1
+    assert len(await services.store.articles.latest(5)) == 1
 
 
 async def test_post_as_reply_to_a_forwarded_message(
@@ -135,7 +135,7 @@ async def test_post_as_reply_to_a_forwarded_message(
     assert "/post" in hint.text
     reply = await admin.result("/post", reply_to_message_id=forwarded["message_id"])
     assert reply.startswith("Posted as #")
-    (article,) = await services.store.latest_articles(1)
+    (article,) = await services.store.articles.latest(1)
     assert article.title == "Budget passes"
     assert article.body == STORY
 
@@ -148,7 +148,7 @@ async def test_html_emoji_and_non_latin_text_round_trip(admin: Chat, user: Chat,
         "Officials promised more news next week."
     )
     article_id = await post(admin, title, body)
-    stored = await services.store.get_article(article_id)
+    stored = await services.store.articles.get(article_id)
     assert stored is not None and stored.title == title and stored.body == body
     shown = await user.ask(f"/summary {article_id}")
     assert title in shown  # displayed literally: escaped on the way out, accepted by the HTML parser

@@ -15,14 +15,13 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot import digest
 from bot.emulator import FakeBotAPI
-from bot.fanout import plan_digests
-from bot.services import Services, services_of
+from bot.services import Services
 from bot.storage import Article, Store
 from bot.storage.models import DigestTextRow
 from tests.conftest import BotHarness, Chat
 from tests.delivery_helpers import assert_exactly_once, seed, settle
+from tests.digest_helpers import ledger_deliveries, ledger_entries, services_of
 
 CHATS = list(range(1001, 1021))
 FAST = {"send_backoff": 0.05, "send_rate": 200}
@@ -36,7 +35,7 @@ def started(application: Any) -> Services:
 
 async def fan_out(services: Services, chat_ids: list[int]) -> None:
     """Plan the chats' digests as one fan-out (what the minute's jobs do) and wake the engine."""
-    await plan_digests(services.store, chat_ids, services.clock())
+    await services.fanout.planner.plan(chat_ids, services.clock())
     services.delivery.kick()
 
 
@@ -53,7 +52,7 @@ async def test_429_bursts_and_500s_deliver_every_part_once(harness: BotHarness, 
         emulator.fail_next("sendMessage", status=502, count=2)
         await fan_out(services, CHATS)
         await settle(services.store, len(CHATS))
-        entries = await services.store.ledger.entries()
+        entries = await ledger_entries(services.store)
         parts = len(entries) // len(CHATS)
         assert parts >= 2 and len(entries) == parts * len(CHATS)  # a multi-part digest for every chat
         assert_exactly_once(emulator, entries, CHATS)
@@ -84,7 +83,7 @@ async def test_slow_responses_past_the_timeout_are_retried_not_duplicated(
         assert status_counts(emulator).get(499, 0) >= 5
         emulator.set_delay(0, "sendMessage")
         await settle(services.store, 5)
-        entries = await services.store.ledger.entries()
+        entries = await ledger_entries(services.store)
         assert_exactly_once(emulator, entries, CHATS[:5])
         assert max(e.attempts for e in entries) >= 2
         await still_answering(emulator)
@@ -99,20 +98,20 @@ async def test_retry_bound_marks_the_delivery_failed_and_the_next_run_sends_it(
         emulator.fail_next("sendMessage", status=500, count=2)
         await fan_out(services, [CHATS[0]])
         for _ in range(100):
-            deliveries = await services.store.ledger.deliveries()
+            deliveries = await ledger_deliveries(services.store)
             if deliveries and deliveries[0][1] == "failed":
                 break
             await asyncio.sleep(0.05)
         (_, status, reason) = deliveries[0]
         assert status == "failed" and reason is not None and "gave up after 2 attempts" in reason
         assert emulator.sent(CHATS[0]) == []
-        (entry,) = await services.store.ledger.entries()
+        (entry,) = await ledger_entries(services.store)
         assert entry.status == "failed" and entry.attempts == 2
         for _ in range(100):  # DELIVERY_RETRY_AFTER later the engine takes it up again
-            if (await services.store.ledger.deliveries())[0][1] == "sent":
+            if (await ledger_deliveries(services.store))[0][1] == "sent":
                 break
             await asyncio.sleep(0.1)
-        entries = await services.store.ledger.entries()
+        entries = await ledger_entries(services.store)
         assert entries[0].status == "sent" and entries[0].attempts == 3
         assert_exactly_once(emulator, entries, [CHATS[0]])
 
@@ -123,22 +122,22 @@ async def test_blocked_chats_are_marked_and_the_others_get_theirs(
     async with harness.run(**FAST) as app:
         services = started(app)
         await seed(services.store, CHATS)
-        for sub in await services.store.list_subscribed():
-            digest.schedule(app, sub)
+        for sub in await services.store.subscribers.subscribed():
+            services_of(app).schedule.schedule(sub)
         blocked = set(CHATS[::5])
         for chat_id in blocked:
             emulator.block(chat_id)
         await fan_out(services, CHATS)
         await settle(services.store, len(CHATS))
-        rows = {chat: status for chat, status, _ in await services.store.ledger.deliveries()}
+        rows = {chat: status for chat, status, _ in await ledger_deliveries(services.store)}
         assert {c for c, s in rows.items() if s == "blocked"} == blocked
         assert {c for c, s in rows.items() if s == "sent"} == set(CHATS) - blocked
         for chat_id in blocked:
-            sub = await services.store.get_subscriber(chat_id)
+            sub = await services.store.subscribers.get(chat_id)
             assert sub is not None and sub.blocked and not sub.subscribed
-            assert digest.next_run(app, chat_id) is None
+            assert services_of(app).schedule.next_run(chat_id) is None
             assert emulator.sent(chat_id) == []
-        entries = [e for e in await services.store.ledger.entries() if e.chat_id not in blocked]
+        entries = [e for e in await ledger_entries(services.store) if e.chat_id not in blocked]
         assert_exactly_once(emulator, entries, set(CHATS) - blocked)
         await still_answering(emulator)
 
@@ -155,10 +154,10 @@ async def test_a_migrated_group_gets_its_digest_once_at_the_new_id(
         await settle(services.store, 2)
         assert emulator.sent(group) == []
         assert len(emulator.sent(supergroup)) == 1
-        assert await services.store.get_subscriber(group) is None
-        moved = await services.store.get_subscriber(supergroup)
+        assert await services.store.subscribers.get(group) is None
+        moved = await services.store.subscribers.get(supergroup)
         assert moved is not None and moved.subscribed
-        assert_exactly_once(emulator, await services.store.ledger.entries(), [supergroup, CHATS[0]])
+        assert_exactly_once(emulator, await ledger_entries(services.store), [supergroup, CHATS[0]])
         await still_answering(emulator)
 
 
@@ -179,8 +178,8 @@ async def test_a_parse_error_is_resent_as_plain_text_and_logged(
         (message,) = emulator.sent(CHATS[0])
         assert message.parse_mode is None
         assert "Story 0 <about> budgets" in message.text  # the escaped title, as plain text
-        assert_exactly_once(emulator, await services.store.ledger.entries(), [CHATS[0]])
-        (article_id,) = [a.id for a in await services.store.latest_articles(1)]
+        assert_exactly_once(emulator, await ledger_entries(services.store), [CHATS[0]])
+        (article_id,) = [a.id for a in await services.store.articles.latest(1)]
         assert any(f"articles: {article_id}" in r.getMessage() for r in caplog.records)
         await still_answering(emulator)
 
@@ -193,12 +192,12 @@ async def test_same_minute_subscribers_share_one_content(harness: BotHarness, em
         await settle(services.store, len(CHATS))
         async with services.store.engine.connect() as conn:
             texts = await conn.scalar(select(func.count()).select_from(DigestTextRow))
-        entries = await services.store.ledger.entries()
+        entries = await ledger_entries(services.store)
         parts = {e.part for e in entries}
         assert len(parts) >= 2 and texts == len(parts)  # 20 chats x N parts, each text stored once
         assert_exactly_once(emulator, entries, CHATS)
         now = datetime.now(UTC)
-        assert await plan_digests(services.store, CHATS, now) == []  # the same day again: nothing new
+        assert await services.fanout.planner.plan(CHATS, now) == []  # the same day again: nothing new
 
 
 async def test_an_article_stored_after_a_fan_out_read_the_articles_goes_to_every_chat_next_time_once(
@@ -216,7 +215,7 @@ async def test_an_article_stored_after_a_fan_out_read_the_articles_goes_to_every
         await fan_out(services, CHATS)
         await settle(store, len(CHATS))
         late = await add_story(store, "Late edition", stamped)  # ...stored only after it was planned
-        assert await plan_digests(store, CHATS, services.clock() + timedelta(days=1))
+        assert await services.fanout.planner.plan(CHATS, services.clock() + timedelta(days=1))
         services.delivery.kick()
         await settle(store, 2 * len(CHATS))
         for chat in CHATS:
@@ -225,12 +224,12 @@ async def test_an_article_stored_after_a_fan_out_read_the_articles_goes_to_every
             assert second.count(late.title) == 1 and "1 story" in second
         async with store.engine.connect() as conn:
             assert await conn.scalar(select(func.count()).select_from(DigestTextRow)) == 2
-        assert_exactly_once(emulator, await store.ledger.entries(), CHATS)
+        assert_exactly_once(emulator, await ledger_entries(store), CHATS)
 
 
 async def add_story(store: Store, title: str, created_at: datetime) -> Article:
     """Store a short article stamped `created_at`."""
-    return await store.add_article(
+    return await store.articles.add(
         title=title,
         body=f"{title}: the body of the story. " * 10,
         summary="What happened, in brief.",

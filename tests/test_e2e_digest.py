@@ -9,15 +9,17 @@ from zoneinfo import ZoneInfo
 
 from telegram.ext import ApplicationBuilder
 
-from bot import digest
+from bot.clock import utc_now
+from bot.digest.schedule import PRUNE_JOB, DigestSchedule
+from bot.digest.selection import LOOK_BACK, new_articles, read_start, recent_article_ids
 from bot.emulator import FakeBotAPI
-from bot.fanout import LOOK_BACK, new_articles, plan_digests, read_start, recent_article_ids
 from bot.ingest.pipeline import Draft
-from bot.services import Services, services_of
+from bot.services import Services
 from bot.storage import Article, Subscriber
 from bot.storage.ledger import Cutoff
 from tests.conftest import ADMIN_ID, USER_ID, BotHarness, Chat
 from tests.delivery_helpers import record_digest, settle
+from tests.digest_helpers import ledger_deliveries, send_digest, services_of
 from tests.test_e2e_commands import STORY, post
 
 BRIDGE_STORY = (
@@ -40,8 +42,8 @@ async def fire_soon(services: Services, *chat_ids: int, seconds: int = 2) -> dat
     """Move the chats' digest time a few seconds ahead (UTC zone), as stored in the database."""
     when = datetime.now(UTC) + timedelta(seconds=seconds)
     for chat_id in chat_ids:
-        await services.store.set_timezone(chat_id, "UTC")
-        await services.store.set_digest_time(chat_id, when.time().replace(microsecond=0))
+        await services.store.subscribers.set_timezone(chat_id, "UTC")
+        await services.store.subscribers.set_digest_time(chat_id, when.time().replace(microsecond=0))
     return when
 
 
@@ -58,11 +60,11 @@ async def test_subscription_lifecycle_moves_the_job(harness: BotHarness, user: C
         assert "not subscribed" in await user.ask("/unsubscribe")
         assert "Subscribed!" in await user.ask("/subscribe")
         assert "already subscribed" in await user.ask("/subscribe")
-        assert digest.next_run(app, USER_ID) is not None
+        assert services_of(app).schedule.next_run(USER_ID) is not None
 
         assert "07:30" in await user.ask("/settime 07:30")
         assert "Europe/Berlin" in await user.ask("/timezone Europe/Berlin")
-        nxt = digest.next_run(app, USER_ID)
+        nxt = services_of(app).schedule.next_run(USER_ID)
         assert nxt is not None and (nxt.hour, nxt.minute) == (7, 30)
         assert nxt.utcoffset() == datetime.now(ZoneInfo("Europe/Berlin")).utcoffset()
         settings_text = await user.ask("/settings")
@@ -70,7 +72,7 @@ async def test_subscription_lifecycle_moves_the_job(harness: BotHarness, user: C
 
         assert "Unsubscribed" in await user.ask("/unsubscribe")
         await asyncio.sleep(0.05)
-        assert digest.next_run(app, USER_ID) is None
+        assert services_of(app).schedule.next_run(USER_ID) is None
 
 
 async def test_bad_time_and_zone_change_nothing(harness: BotHarness, user: Chat) -> None:
@@ -80,7 +82,7 @@ async def test_bad_time_and_zone_change_nothing(harness: BotHarness, user: Chat)
             assert "Usage: /settime HH:MM" in await user.ask(bad)
         for bad in ["/timezone Mars/Base", "/timezone", "/timezone ../etc/passwd"]:
             assert "Usage: /timezone Area/City" in await user.ask(bad)
-        sub = await started(app).store.get_subscriber(USER_ID)
+        sub = await started(app).store.subscribers.get(USER_ID)
         assert sub is not None and sub.digest_time == time(19, 0) and sub.timezone == "UTC"
 
 
@@ -89,7 +91,8 @@ def test_digest_time_is_dst_aware() -> None:
     sub = Subscriber(USER_ID, True, time(19, 0), "America/New_York", datetime.now(UTC), False)
 
     application: Any = ApplicationBuilder().token("123:not-started").build()
-    job = digest.schedule(application, sub)
+    schedule = DigestSchedule(application.job_queue, None, None, utc_now, retention_days=90)  # jobs only
+    job = schedule.schedule(sub)
     trigger = job.job.trigger
     summer = trigger.get_next_fire_time(None, datetime(2026, 7, 1, 12, tzinfo=UTC))
     winter = trigger.get_next_fire_time(None, datetime(2026, 12, 1, 12, tzinfo=UTC))
@@ -155,13 +158,13 @@ async def test_evening_digest_from_the_job_queue_exactly_once(
     # Restart the same evening with the job due again: the deliveries table prevents a second digest.
     async with harness.run() as app:
         await fire_soon(started(app), USER_ID)
-        sub = await started(app).store.get_subscriber(USER_ID)
+        sub = await started(app).store.subscribers.get(USER_ID)
         assert sub is not None
-        digest.schedule(app, sub)
+        services_of(app).schedule.schedule(sub)
         fired_at = datetime.now(UTC) + timedelta(seconds=2)
 
         async def fired() -> bool:
-            nxt = digest.next_run(app, USER_ID)
+            nxt = services_of(app).schedule.next_run(USER_ID)
             return nxt is not None and nxt > fired_at + timedelta(hours=1)
 
         await wait_until(fired)
@@ -180,18 +183,18 @@ async def test_blocked_user_is_unsubscribed_and_others_still_get_theirs(
         services = started(app)
         emulator.block(OTHER_ID)
         await fire_soon(services, USER_ID, OTHER_ID)
-        for sub in await services.store.list_subscribed():
-            digest.schedule(app, sub)
+        for sub in await services.store.subscribers.subscribed():
+            services_of(app).schedule.schedule(sub)
 
         (message,) = await emulator.wait_for(USER_ID, 1, timeout=20)
         assert "Council approves budget" in message.text
 
         async def blocked() -> bool:
-            sub = await services.store.get_subscriber(OTHER_ID)
+            sub = await services.store.subscribers.get(OTHER_ID)
             return sub is not None and sub.blocked and not sub.subscribed
 
         await wait_until(blocked)
-        assert digest.next_run(app, OTHER_ID) is None
+        assert services_of(app).schedule.next_run(OTHER_ID) is None
         assert "Your settings" in await reader.ask("/settings")  # still answering
 
 
@@ -199,7 +202,7 @@ async def test_nothing_new_sends_nothing(harness: BotHarness, emulator: FakeBotA
     async with harness.run() as app:
         await user.ask("/subscribe")
         services = started(app)
-        status = await digest.send_digest(app, services, USER_ID)
+        status = await send_digest(services, USER_ID)
         assert status == "empty"
         assert len(emulator.sent(USER_ID)) == 1  # only the /subscribe reply
         assert ADMIN_ID not in {m.chat_id for m in emulator.sent()}
@@ -219,7 +222,7 @@ async def test_article_posted_while_a_digest_is_sent_comes_in_digest_and_next_di
         services.fanout.request(USER_ID)  # what the chat's digest job does
 
         async def sending() -> bool:
-            return [status for _, status, _ in await services.store.ledger.deliveries()] == ["sending"]
+            return [status for _, status, _ in await ledger_deliveries(services.store)] == ["sending"]
 
         await wait_until(sending)
         later = await services.ingestor.ingest(
@@ -247,7 +250,7 @@ async def test_article_stamped_before_a_cut_off_but_stored_after_the_plan_comes_
         await user.ask("/subscribe")
         await post(admin, "Council approves budget", STORY)
         stamped = services.clock() - timedelta(milliseconds=1)  # before the cut-off the plan takes next
-        assert await digest.send_digest(app, services, USER_ID) == "sent"
+        assert await send_digest(services, USER_ID) == "sent"
         (first,) = await emulator.wait_for(USER_ID, 1)
         assert "Council approves budget" in first.text
 
@@ -269,7 +272,7 @@ async def check_preview_and_next_digest(
     assert shown.count(title) == 1 and "Council approves budget" not in shown
 
     tomorrow = services.clock() + timedelta(days=1)
-    assert await plan_digests(services.store, [USER_ID], tomorrow, services.fanout.renderer)
+    assert await services.fanout.planner.plan([USER_ID], tomorrow)
     services.delivery.kick()
     await settle(services.store, 2)
     (second,) = await emulator.wait_for(USER_ID, 1)
@@ -290,10 +293,10 @@ async def test_old_digests_are_pruned_daily_by_the_job_queue(
         for days_ago in (41, 40):  # two old digests of this chat, the second its latest sent one
             at = now - timedelta(days=days_ago)
             await record_digest(services.store, USER_ID, at.date(), "sent", at)
-        (job,) = app.job_queue.get_jobs_by_name(digest.PRUNE_JOB)
+        (job,) = app.job_queue.get_jobs_by_name(PRUNE_JOB)
         assert job.next_t is not None and (job.next_t.hour, job.next_t.minute) == (3, 17)
         assert job.next_t.utcoffset() == timedelta(0)
         await job.run(app)
-        (kept,) = await services.store.ledger.deliveries()
+        (kept,) = await ledger_deliveries(services.store)
         assert kept[:2] == (USER_ID, "sent")
         assert (await services.store.ledger.last_cutoffs([USER_ID]))[USER_ID].at == old

@@ -56,7 +56,7 @@ async def test_follow_a_feed_and_ingest_new_entries_once(
     reply = await admin.result(f"/addfeed {site.url('/rss.xml')}")
     assert reply.startswith("Following feed #1: Coastal Times"), reply
     assert "1 current entries are skipped" in reply
-    assert await services.store.latest_articles(5) == []
+    assert await services.store.articles.latest(5) == []
 
     site.items[:0] = [
         FeedItem("new-2", "Airport adds routes", site.url("/routes"), FULL_ITEM),
@@ -65,7 +65,7 @@ async def test_follow_a_feed_and_ingest_new_entries_once(
         ),
     ]
     await poll(app)
-    articles = await services.store.latest_articles(10)
+    articles = await services.store.articles.latest(10)
     assert [a.title for a in articles] == ["Airport adds routes", "Library hours"]  # oldest entry first
     teaser = articles[1]
     assert teaser.body.startswith("All twelve county libraries will open until eight")  # the full page
@@ -76,11 +76,11 @@ async def test_follow_a_feed_and_ingest_new_entries_once(
     # nothing new: conditional GET answered 304, nothing ingested twice
     await poll(app)
     assert site.hits("/rss.xml")[-1].get("If-None-Match") == '"v3"'
-    assert len(await services.store.latest_articles(10)) == 2
+    assert len(await services.store.articles.latest(10)) == 2
     # a changed feed that still lists the seen entries: only the new one is added
     site.items.insert(0, FeedItem("new-3", "Airport adds routes again", site.url("/routes"), FULL_ITEM))
     await poll(app)
-    assert len(await services.store.latest_articles(10)) == 2  # same URL and story: a duplicate, skipped
+    assert len(await services.store.articles.latest(10)) == 2  # same URL and story: a duplicate, skipped
 
     listing = await admin.ask("/feeds")
     assert "#1 Coastal Times" in listing and site.url("/rss.xml") in listing and "ok" in listing
@@ -96,9 +96,9 @@ async def test_broken_feed_backs_off_and_does_not_stop_others(
     site.broken.add("/rss.xml")
     site.items.insert(0, FeedItem("n", "Airport adds routes", site.url("/routes"), FULL_ITEM))
     await poll(app)
-    (article,) = await services.store.latest_articles(5)
+    (article,) = await services.store.articles.latest(5)
     assert article.title == "Airport adds routes"  # from the healthy feed
-    broken = await services.store.get_feed(1)
+    broken = await services.store.feeds.get(1)
     assert broken is not None and broken.failures == 1 and "HTTP 500" in (broken.last_error or "")
     assert broken.next_poll_at is not None and broken.next_poll_at > services.clock()
 
@@ -107,7 +107,7 @@ async def test_broken_feed_backs_off_and_does_not_stop_others(
     assert len(site.hits("/rss.xml")) == hits
     last = site.hits("/other.xml")[-1]  # the healthy feed: conditional GET by Last-Modified
     assert last.get("If-Modified-Since") == "Fri, 20 Nov 2026 08:02:00 GMT"
-    assert len(await services.store.latest_articles(5)) == 1
+    assert len(await services.store.articles.latest(5)) == 1
     assert "failing ×1" in await admin.ask("/feeds")
 
 
@@ -117,7 +117,7 @@ async def test_addfeed_bad_input(admin: Chat, site: Site, services: Services) ->
     assert "not an RSS or Atom feed" in await admin.result(f"/addfeed {site.url('/article.html')}")
     assert "HTTP 404" in await admin.result(f"/addfeed {site.url('/missing')}")
     assert "Only http:// and https://" in await admin.result("/addfeed file:///etc/passwd")
-    assert await services.store.list_feeds() == []
+    assert await services.store.feeds.all() == []
     assert "Usage: /removefeed" in await admin.ask("/removefeed x")
     assert "There is no feed #7" in await admin.ask("/removefeed 7")
     atom = await admin.result(f"/addfeed {site.url('/atom.xml')}")

@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 
-from bot import digest
 from bot.emulator import FakeBotAPI
-from bot.handlers.groups import REFUSAL
+from bot.handlers.access import REFUSAL
 from bot.services import Services
 from tests.conftest import ADMIN_ID, Chat
+from tests.digest_helpers import send_digest
 from tests.test_e2e_commands import STORY, post
 
 pytestmark = pytest.mark.usefixtures("app")
@@ -40,8 +40,8 @@ async def test_only_group_admins_and_editors_change_a_groups_digest(
 ) -> None:
     for command in ("/subscribe", "/settime 08:00", "/timezone Europe/Berlin", "/follow EU", "/mute sport"):
         assert await say(group, MEMBER, command) == REFUSAL
-    assert await services.store.get_subscriber(GROUP) is None
-    assert await services.store.list_topics(GROUP) == []
+    assert await services.store.subscribers.get(GROUP) is None
+    assert await services.store.topics.of_chat(GROUP) == []
     assert "Your settings" in await say(group, MEMBER, "/settings")  # reading is open to everyone
     assert "No articles yet" in await say(group, MEMBER, "/latest")
     assert "only the group's admins change them" in await say(group, MEMBER, "/help")
@@ -54,10 +54,10 @@ async def test_only_group_admins_and_editors_change_a_groups_digest(
     assert "Following" in await say(group, GROUP_ADMIN, "/follow EU")
     group.fail_next("getChatMember", status=500, description="Internal Server Error")
     assert await say(group, OWNER, "/mute sport") == REFUSAL  # Telegram could not tell: refused
-    sub = await services.store.get_subscriber(GROUP)
+    sub = await services.store.subscribers.get(GROUP)
     assert sub is not None and sub.subscribed and sub.timezone == "Europe/Berlin"
     assert f"{sub.digest_time:%H:%M}" == "08:00"
-    assert [t.phrase for t in await services.store.list_topics(GROUP)] == ["EU"]
+    assert [t.phrase for t in await services.store.topics.of_chat(GROUP)] == ["EU"]
     # Member status is asked each time: a promoted member may, a demoted admin may not.
     group.set_member_status(GROUP, MEMBER, "administrator")
     group.set_member_status(GROUP, GROUP_ADMIN, "member")
@@ -82,7 +82,7 @@ async def test_an_anonymous_group_admin_may_change_the_digest(group: FakeBotAPI,
     )
     (message,) = await group.wait_for(GROUP, 1, timeout=20)
     assert "Subscribed!" in message.text
-    sub = await services.store.get_subscriber(GROUP)
+    sub = await services.store.subscribers.get(GROUP)
     assert sub is not None and sub.subscribed
 
 
@@ -96,12 +96,12 @@ async def test_group_digest_follow_button_is_for_admins(
 ) -> None:
     await say(group, GROUP_ADMIN, "/subscribe")
     article_id = await post(admin, "Council approves budget", STORY)
-    assert await digest.send_digest(app, services, GROUP) == "sent"
+    assert await send_digest(services, GROUP) == "sent"
     (sent,) = await group.wait_for(GROUP, 1, timeout=20)
     data = f"f:{article_id}"
     refused = await group.answer_of(group.press(GROUP, sent.message_id, data, user_id=MEMBER))
     assert refused["text"] == REFUSAL and refused["show_alert"] is True
-    assert await services.store.list_topics(GROUP) == []
+    assert await services.store.topics.of_chat(GROUP) == []
     allowed = await group.answer_of(group.press(GROUP, sent.message_id, data, user_id=GROUP_ADMIN))
     assert "Following" in allowed["text"]
-    assert [t.kind for t in await services.store.list_topics(GROUP)] == ["follow"]
+    assert [t.kind for t in await services.store.topics.of_chat(GROUP)] == ["follow"]

@@ -33,7 +33,7 @@ async def app(harness: BotHarness) -> AsyncIterator[Any]:
 
 
 async def stored_count(services: Services) -> int:
-    return len(await services.store.latest_articles(100))
+    return len(await services.store.articles.latest(100))
 
 
 async def test_post_link_fetches_cleans_summarizes_and_stores(
@@ -43,7 +43,7 @@ async def test_post_link_fetches_cleans_summarizes_and_stores(
     reply = await admin.result(f"/post {url}")
     assert reply.startswith("Posted as #1: Harbour bridge reopens after two-year repair"), reply
     assert emulator.calls("sendChatAction"), "no typing action was sent"
-    article = await services.store.get_article(1)
+    article = await services.store.articles.get(1)
     assert article is not None and article.source_url == url
     assert article.body.startswith(PAGE_STORY)
     assert article.body.count("\n\n") == 4  # the five story paragraphs, in order
@@ -65,14 +65,14 @@ async def test_post_link_fetches_cleans_summarizes_and_stores(
 async def test_message_with_only_a_link_is_posted(admin: Chat, site: Site, services: Services) -> None:
     reply = await admin.result(site.url("/plain.txt"))
     assert reply.startswith("Posted as #1: Water rates frozen"), reply
-    (article,) = await services.store.latest_articles(5)
+    (article,) = await services.store.articles.latest(5)
     assert article.body.startswith("The water company froze its rates")
 
 
 async def test_non_utf8_page_is_decoded(admin: Chat, site: Site, services: Services) -> None:
     reply = await admin.result(f"/post {site.url('/cp1251.html')}")
     assert reply.startswith("Posted as #1: Бюджет утвержден"), reply
-    (article,) = await services.store.latest_articles(5)
+    (article,) = await services.store.articles.latest(5)
     assert "Городской совет утвердил новый бюджет" in article.body
     assert CP1251_TEXT.split(". ")[-1] in article.body
 
@@ -86,7 +86,7 @@ async def test_scripts_and_styles_are_stripped_never_run(admin: Chat, site: Site
         "<script>steal()</script><p>Tickets go on sale this week at the harbour office.</p></body></html>"
     )
     assert pasted.startswith("Posted as #2: Pasted page"), pasted
-    for article in await services.store.latest_articles(5):
+    for article in await services.store.articles.latest(5):
         for marker in ["SCRIPT-TEXT", "STYLE-TEXT", "alert", "evil.example", "color", "steal()", "<p>"]:
             assert marker not in article.body
     assert len(site.hits("/scripted.html")) == 1  # fetched once; nothing the page referenced was fetched
@@ -139,7 +139,7 @@ async def test_pasted_sample_article_is_cleaned_and_deduplicated(admin: Chat, se
     text = path.read_text()
     reply = await admin.result(f"/post {text}")
     assert reply.startswith("Posted as #1: Will Lukashenko Fulfill Promises He Made To Putin?"), reply
-    article = await services.store.get_article(1)
+    article = await services.store.articles.get(1)
     assert article is not None
     for junk in ["Follow us", "Image by", "Donate", "Related articles", "Hassan Mahmoudi", "Leave a Comment"]:
         assert junk not in article.body
@@ -174,7 +174,7 @@ async def test_forwarded_post_keeps_text_and_links(
     await emulator.wait_for(ADMIN_ID, 1)  # the hint to reply /post
     reply = await admin.result("/post", reply_to_message_id=forwarded["message_id"])
     assert reply.startswith("Posted as #1: Port strike ends"), reply
-    article = await services.store.get_article(1)
+    article = await services.store.articles.get(1)
     assert article is not None
     assert article.body.endswith("Full story here (https://port.example/strike).")
     assert article.source_url == "https://port.example/strike"
@@ -212,8 +212,8 @@ async def test_private_addresses_are_refused_without_allow_private_urls(
             assert "private or local addresses" in reply, (url, reply)
         assert "private or local addresses" in await admin.result(f"/addfeed {site.url('/rss.xml')}")
         assert site.requests == []
-        store = strict.bot_data["services"].store
-        assert await store.latest_articles(5) == [] and await store.list_feeds() == []
+        store = strict.bot_data.services.store
+        assert await store.articles.latest(5) == [] and await store.feeds.all() == []
 
 
 async def test_unexpected_failure_replaces_working_and_the_bot_keeps_running(

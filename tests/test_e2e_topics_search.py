@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from bot import digest
 from bot.emulator import FakeBotAPI
 from bot.services import Services
 from tests.conftest import USER_ID, Chat
+from tests.digest_helpers import send_digest
 from tests.news_fixtures import DIFFERENT_EVENTS, SAME_EVENT, TOPIC_MATCHES
 from tests.test_e2e_commands import post
 
@@ -55,9 +55,9 @@ async def test_follow_mute_topics_and_bad_input(user: Chat, services: Services) 
         assert "Usage: /" in await user.ask(bad)
     assert "don't follow “sport”" in await user.ask("/unfollow sport")
     assert "Removed “football”" in await user.ask("/unmute Football")
-    assert [(t.kind, t.phrase) for t in await services.store.list_topics(USER_ID)] == [("follow", "EU")]
+    assert [(t.kind, t.phrase) for t in await services.store.topics.of_chat(USER_ID)] == [("follow", "EU")]
     assert "Muted “EU”" in await user.ask("/mute EU")  # the same phrase switches from follow to mute
-    assert [(t.kind, t.phrase) for t in await services.store.list_topics(USER_ID)] == [("mute", "EU")]
+    assert [(t.kind, t.phrase) for t in await services.store.topics.of_chat(USER_ID)] == [("mute", "EU")]
 
 
 async def test_digest_puts_followed_first_drops_muted_and_merges_stories(
@@ -95,7 +95,7 @@ async def test_summary_button_expands_and_collapses_by_editing(
     query_id = emulator.press(USER_ID, digest.message_id, expand["callback_data"])
     (edited,) = await emulator.wait_for(USER_ID, 1)
     await emulator.answer_of(query_id)
-    stored = await services.store.get_article(article_id)
+    stored = await services.store.articles.get(article_id)
     assert stored is not None
     assert edited.edited and edited.message_id == digest.message_id
     assert stored.summary in edited.text
@@ -113,7 +113,7 @@ async def test_follow_and_mute_buttons(
     follow = next(b for b in buttons(digest.reply_markup) if b["callback_data"] == f"f:{article_id}")
     answer = await emulator.answer_of(emulator.press(USER_ID, digest.message_id, follow["callback_data"]))
     assert "Following" in answer["text"]
-    (topic,) = await services.store.list_topics(USER_ID)
+    (topic,) = await services.store.topics.of_chat(USER_ID)
     assert topic.kind == "follow" and topic.phrase == SAME_EVENT[2][0][0] and topic.vector
     # The same event told by another outlet matches the followed story by meaning.
     await post(admin, *DIFFERENT_EVENTS[4])  # telescope, posted before the other outlet's version
@@ -171,7 +171,7 @@ async def test_stats_sends_a_chart_with_the_numbers(
     await user.ask("/subscribe")
     await post(admin, *DIFFERENT_EVENTS[5])
     emulator.fail_next("sendMessage", status=400, description="Bad Request: chat not found")
-    assert await digest.send_digest(app, services, USER_ID) == "failed"  # a digest refused for good
+    assert await send_digest(services, USER_ID) == "failed"  # a digest refused for good
     (photo,) = await admin.send("/stats")
     assert photo.method == "sendPhoto" and photo.photo is not None
     assert photo.photo.startswith(b"\x89PNG\r\n\x1a\n") and len(photo.photo) > 10_000
@@ -194,4 +194,4 @@ async def test_stale_buttons_get_a_friendly_answer(
     assert "Deleted" in await admin.ask(f"/delete {article_id}")
     answer = await emulator.answer_of(emulator.press(USER_ID, digest.message_id, f"f:{article_id}"))
     assert "removed" in answer["text"] and answer["show_alert"] is True
-    assert await services.store.list_topics(USER_ID) == []
+    assert await services.store.topics.of_chat(USER_ID) == []

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import func, insert, inspect, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
@@ -27,11 +28,12 @@ from bot.storage import (
 from bot.storage import ledger as ledger_module
 from bot.storage import migrate as migrations
 from bot.storage.ledger import Cutoff, PartText, PlannedDigest
-from bot.storage.models import DigestDeliveryRow, DigestPlanRow, DigestTextRow
+from bot.storage.models import DigestDeliveryRow, DigestPlanRow, DigestTextRow, UTCDateTime
 from tests.delivery_helpers import record_digest
+from tests.digest_helpers import ledger_deliveries, ledger_entries
 
 T0 = datetime(2024, 11, 28, 12, 0, tzinfo=UTC)
-HEAD_REVISION = "0005"  # the newest migration
+HEAD_REVISION = "0006"  # the newest migration
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
     pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
@@ -81,7 +83,7 @@ async def add(
     source_url: str | None = None,
 ) -> Article:
     """Add an article with boring defaults."""
-    return await store.add_article(
+    return await store.articles.add(
         title=title,
         body=body,
         summary=summary,
@@ -130,12 +132,12 @@ async def test_migrations_apply_on_empty_db_and_are_idempotent(db_url: str) -> N
     second = await Store.open(db_url)
     try:
         assert await alembic_revision(second) == HEAD_REVISION
-        assert [a.title for a in await second.latest_articles(5)] == ["Kept"]
+        assert [a.title for a in await second.articles.latest(5)] == ["Kept"]
     finally:
         await second.close()
     unmigrated = await Store.open(db_url, migrate=False)
     try:
-        assert len(await unmigrated.latest_articles(5)) == 1
+        assert len(await unmigrated.articles.latest(5)) == 1
     finally:
         await unmigrated.close()
 
@@ -154,9 +156,9 @@ async def test_downgrade_base_then_upgrade_again(db_url: str) -> None:
     await asyncio.to_thread(migrations.upgrade, db_url)
     fresh = await Store.open(db_url)
     try:
-        assert await fresh.latest_articles(5) == []
+        assert await fresh.articles.latest(5) == []
         await add(fresh, "Reborn", "searchable again")
-        assert [a.title for a in await fresh.search_articles("searchable")] == ["Reborn"]
+        assert [a.title for a in await fresh.articles.search("searchable")] == ["Reborn"]
     finally:
         await fresh.close()
 
@@ -174,13 +176,13 @@ async def test_sqlite_creates_parent_dirs(tmp_path: Path) -> None:
 async def test_in_memory_sqlite_works() -> None:
     async with await Store.open("sqlite+aiosqlite://") as opened:
         added = await add(opened, "Memory", "lives only in memory")
-        assert await opened.get_article(added.id) == added
-        assert await opened.search_articles("memory") == [added]
+        assert await opened.articles.get(added.id) == added
+        assert await opened.articles.search("memory") == [added]
         planned = [PlannedDigest(1, date(2024, 11, 28), T0, 1, (PartText("hello"),))]
         created = await asyncio.gather(*(opened.ledger.plan(planned, T0) for _ in range(5)))
         assert sorted(len(ids) for ids in created) == [0, 0, 0, 0, 1]
         created = await asyncio.gather(
-            *(opened.ensure_subscriber(i, digest_time=time(8), timezone="UTC", now=T0) for i in range(10))
+            *(opened.subscribers.ensure(i, digest_time=time(8), timezone="UTC", now=T0) for i in range(10))
         )
         assert [s.chat_id for s in created] == list(range(10))
 
@@ -195,10 +197,10 @@ async def test_add_get_latest(store: Store) -> None:
     assert first.id != second.id
     assert first.source_url == "https://example.com/1"
     assert first.content_hash == content_hash("First", "one")
-    assert await store.get_article(first.id) == first
-    assert await store.get_article(first.id + 1000) is None
-    assert await store.latest_articles(2) == [third, second]
-    assert await store.latest_articles(10) == [third, second, first]
+    assert await store.articles.get(first.id) == first
+    assert await store.articles.get(first.id + 1000) is None
+    assert await store.articles.latest(2) == [third, second]
+    assert await store.articles.latest(10) == [third, second, first]
 
 
 async def test_duplicate_detection_ignores_title_case_whitespace_punctuation(store: Store) -> None:
@@ -212,9 +214,9 @@ async def test_duplicate_detection_ignores_title_case_whitespace_punctuation(sto
             await add(store, title, body)
         assert caught.value.existing_id == original.id
         assert isinstance(caught.value, StorageError)
-        assert await store.find_duplicate(title, body) == original
-    assert await store.find_duplicate("Original", "a different body") is None
-    assert len(await store.latest_articles(10)) == 1
+        assert await store.articles.find_duplicate(title, body) == original
+    assert await store.articles.find_duplicate("Original", "a different body") is None
+    assert len(await store.articles.latest(10)) == 1
 
 
 async def test_concurrent_duplicates_yield_one_article(store: Store) -> None:
@@ -232,7 +234,7 @@ async def test_datetimes_round_trip_as_aware_utc(store: Store) -> None:
     plus_five = timezone(timedelta(hours=5))
     local = datetime(2024, 11, 28, 17, 30, 15, 123456, tzinfo=plus_five)
     added = await add(store, "Zoned", "created in UTC+5", created_at=local)
-    fetched = await store.get_article(added.id)
+    fetched = await store.articles.get(added.id)
     assert fetched is not None
     for article in (added, fetched):
         assert article.created_at == local
@@ -244,12 +246,12 @@ async def test_datetimes_round_trip_as_aware_utc(store: Store) -> None:
 
 async def test_articles_between_bounds_and_order(store: Store) -> None:
     at = [await add(store, f"A{i}", f"body {i}", created_at=T0 + timedelta(hours=i)) for i in range(4)]
-    between = await store.articles_between(T0, T0 + timedelta(hours=2))
+    between = await store.articles.between(T0, T0 + timedelta(hours=2))
     assert between == [at[1], at[2]]  # start excluded, end included, oldest first
-    assert await store.articles_between(T0 - timedelta(days=1), T0 + timedelta(days=1)) == at
-    assert await store.articles_between(T0 + timedelta(hours=3), T0 + timedelta(days=1)) == []
+    assert await store.articles.between(T0 - timedelta(days=1), T0 + timedelta(days=1)) == at
+    assert await store.articles.between(T0 + timedelta(hours=3), T0 + timedelta(days=1)) == []
     moscow = timezone(timedelta(hours=3))
-    assert await store.articles_between(
+    assert await store.articles.between(
         T0.astimezone(moscow), (T0 + timedelta(hours=1)).astimezone(moscow)
     ) == [at[1]]
 
@@ -279,29 +281,29 @@ async def test_search_relevance_then_newest(store: Store) -> None:
         created_at=T0 + timedelta(hours=1),
     )
     await add(store, "Unrelated", "Nothing to see here.", created_at=T0 + timedelta(hours=2))
-    assert await store.search_articles("quantum") == [strong, weak]
-    assert await store.search_articles("quantum", limit=1) == [strong]
-    assert await store.search_articles("quantum", limit=0) == []
+    assert await store.articles.search("quantum") == [strong, weak]
+    assert await store.articles.search("quantum", limit=1) == [strong]
+    assert await store.articles.search("quantum", limit=0) == []
 
 
 async def test_search_ties_are_newest_first(store: Store) -> None:
     older = await add(store, "Market alpha", "Stocks rose today", created_at=T0)
     newer = await add(store, "Market gamma", "Stocks fell today", created_at=T0 + timedelta(hours=1))
-    assert await store.search_articles("market") == [newer, older]
+    assert await store.articles.search("market") == [newer, older]
 
 
 async def test_search_requires_all_words_and_matches_prefixes(store: Store) -> None:
     both = await add(store, "Fruit prices", "Apple and banana prices climbed.")
     apple_only = await add(store, "Tech", "Apple released a phone.", created_at=T0 + timedelta(hours=1))
-    assert await store.search_articles("apple banana") == [both]
-    assert await store.search_articles("BANANA, apple!") == [both]
-    assert {a.id for a in await store.search_articles("appl")} == {both.id, apple_only.id}
-    assert await store.search_articles("apple cherry") == []
+    assert await store.articles.search("apple banana") == [both]
+    assert await store.articles.search("BANANA, apple!") == [both]
+    assert {a.id for a in await store.articles.search("appl")} == {both.id, apple_only.id}
+    assert await store.articles.search("apple cherry") == []
 
 
 async def test_search_matches_summary(store: Store) -> None:
     article = await add(store, "Plain", "Plain body.", summary="Mentions zeppelins.")
-    assert await store.search_articles("zeppelin") == [article]
+    assert await store.articles.search("zeppelin") == [article]
 
 
 @pytest.mark.parametrize(
@@ -333,21 +335,21 @@ async def test_search_matches_summary(store: Store) -> None:
 )
 async def test_hostile_queries_do_not_raise(store: Store, query: str) -> None:
     await add(store, "Harmless", "A harmless article about a, b and c, with foo.")
-    assert isinstance(await store.search_articles(query), list)
+    assert isinstance(await store.articles.search(query), list)
 
 
 async def test_search_empty_query_returns_nothing(store: Store) -> None:
     await add(store, "Something", "Something is here.")
-    assert await store.search_articles("") == []
-    assert await store.search_articles("?! 🎉") == []
+    assert await store.articles.search("") == []
+    assert await store.articles.search("?! 🎉") == []
 
 
 async def test_search_cyrillic(store: Store) -> None:
     moscow = await add(store, "Новости", "Сегодня в Москва прошёл снег.")
     await add(store, "Other", "Snow fell in Boston.")
-    assert await store.search_articles("Москва") == [moscow]
-    assert await store.search_articles("москва") == [moscow]
-    assert await store.search_articles("Моск") == [moscow]
+    assert await store.articles.search("Москва") == [moscow]
+    assert await store.articles.search("москва") == [moscow]
+    assert await store.articles.search("Моск") == [moscow]
 
 
 async def test_search_sees_updates(store: Store) -> None:
@@ -356,43 +358,43 @@ async def test_search_sees_updates(store: Store) -> None:
         await connection.execute(
             text("UPDATE articles SET body = 'Rewritten with platypus.' WHERE id = :id"), {"id": article.id}
         )
-    assert [a.id for a in await store.search_articles("platypus")] == [article.id]
-    assert await store.search_articles("wording") == []
+    assert [a.id for a in await store.articles.search("platypus")] == [article.id]
+    assert await store.articles.search("wording") == []
 
 
 async def test_delete_removes_from_search(store: Store) -> None:
     doomed = await add(store, "Doomed", "Elephants migrate north.")
     kept = await add(store, "Kept", "Elephants sleep standing.")
-    assert await store.delete_article(doomed.id) is True
-    assert await store.delete_article(doomed.id) is False
-    assert await store.get_article(doomed.id) is None
-    assert await store.search_articles("elephants") == [kept]
-    assert await store.search_articles("migrate") == []
+    assert await store.articles.delete(doomed.id) is True
+    assert await store.articles.delete(doomed.id) is False
+    assert await store.articles.get(doomed.id) is None
+    assert await store.articles.search("elephants") == [kept]
+    assert await store.articles.search("migrate") == []
 
 
 # subscribers
 
 
 async def test_subscriber_lifecycle(store: Store) -> None:
-    assert await store.get_subscriber(1) is None
-    created = await store.ensure_subscriber(1, digest_time=time(20, 0), timezone="Europe/Moscow", now=T0)
+    assert await store.subscribers.get(1) is None
+    created = await store.subscribers.ensure(1, digest_time=time(20, 0), timezone="Europe/Moscow", now=T0)
     assert created.chat_id == 1
     assert created.subscribed is False
     assert created.blocked is False
     assert created.digest_time == time(20, 0)
     assert created.timezone == "Europe/Moscow"
     assert created.created_at == T0
-    again = await store.ensure_subscriber(
+    again = await store.subscribers.ensure(
         1, digest_time=time(9, 0), timezone="UTC", now=T0 + timedelta(days=1)
     )
     assert again == created
-    assert await store.list_subscribed() == []
+    assert await store.subscribers.subscribed() == []
 
-    subscribed = await store.set_subscribed(1, True)
+    subscribed = await store.subscribers.set_subscribed(1, True)
     assert subscribed.subscribed is True
-    assert (await store.set_digest_time(1, time(7, 30, 15))).digest_time == time(7, 30, 15)
-    assert (await store.set_timezone(1, "America/New_York")).timezone == "America/New_York"
-    assert await store.get_subscriber(1) == Subscriber(
+    assert (await store.subscribers.set_digest_time(1, time(7, 30, 15))).digest_time == time(7, 30, 15)
+    assert (await store.subscribers.set_timezone(1, "America/New_York")).timezone == "America/New_York"
+    assert await store.subscribers.get(1) == Subscriber(
         chat_id=1,
         subscribed=True,
         digest_time=time(7, 30, 15),
@@ -400,34 +402,34 @@ async def test_subscriber_lifecycle(store: Store) -> None:
         created_at=T0,
         blocked=False,
     )
-    await store.ensure_subscriber(2, digest_time=time(20, 0), timezone="UTC", now=T0)
-    await store.set_subscribed(2, True)
-    assert [s.chat_id for s in await store.list_subscribed()] == [1, 2]
+    await store.subscribers.ensure(2, digest_time=time(20, 0), timezone="UTC", now=T0)
+    await store.subscribers.set_subscribed(2, True)
+    assert [s.chat_id for s in await store.subscribers.subscribed()] == [1, 2]
 
-    await store.mark_blocked(1)
-    blocked = await store.get_subscriber(1)
+    await store.subscribers.mark_blocked(1)
+    blocked = await store.subscribers.get(1)
     assert blocked is not None
     assert (blocked.subscribed, blocked.blocked) == (False, True)
-    assert [s.chat_id for s in await store.list_subscribed()] == [2]
-    resubscribed = await store.set_subscribed(1, True)
+    assert [s.chat_id for s in await store.subscribers.subscribed()] == [2]
+    resubscribed = await store.subscribers.set_subscribed(1, True)
     assert (resubscribed.subscribed, resubscribed.blocked) == (True, False)
-    unsubscribed = await store.set_subscribed(2, False)
+    unsubscribed = await store.subscribers.set_subscribed(2, False)
     assert unsubscribed.subscribed is False
-    assert [s.chat_id for s in await store.list_subscribed()] == [1]
+    assert [s.chat_id for s in await store.subscribers.subscribed()] == [1]
 
-    await store.mark_blocked(999)  # unknown chat: no-op
-    assert await store.get_subscriber(999) is None
+    await store.subscribers.mark_blocked(999)  # unknown chat: no-op
+    assert await store.subscribers.get(999) is None
     with pytest.raises(SubscriberNotFoundError):
-        await store.set_subscribed(999, True)
+        await store.subscribers.set_subscribed(999, True)
     with pytest.raises(ValueError):
-        await store.set_digest_time(1, time(8, 0, tzinfo=UTC))
+        await store.subscribers.set_digest_time(1, time(8, 0, tzinfo=UTC))
 
 
 async def test_large_chat_ids(store: Store) -> None:
     group_chat = -1001234567890
-    created = await store.ensure_subscriber(group_chat, digest_time=time(8), timezone="UTC", now=T0)
+    created = await store.subscribers.ensure(group_chat, digest_time=time(8), timezone="UTC", now=T0)
     assert created.chat_id == group_chat
-    article = await store.add_article(
+    article = await store.articles.add(
         title="Big", body="big ids", summary="s", summarizer="x", posted_by=9_876_543_210, created_at=T0
     )
     assert article.posted_by == 9_876_543_210
@@ -441,7 +443,7 @@ async def test_concurrent_plans_of_one_digest_create_one_delivery(store: Store) 
     planned = [PlannedDigest(7, day, T0, 1, (PartText("hello"),))]
     results = await asyncio.gather(*(store.ledger.plan(planned, T0) for _ in range(5)))
     assert sorted(len(created) for created in results) == [0, 0, 0, 0, 1]
-    assert [entry.status for entry in await store.ledger.entries(7)] == ["pending"]
+    assert [entry.status for entry in await ledger_entries(store, 7)] == ["pending"]
 
 
 async def test_last_cutoffs_are_the_latest_sent_digests_content_cut_offs(store: Store) -> None:
@@ -495,12 +497,12 @@ async def test_prune_forgets_old_digests_but_keeps_each_chats_cut_off(
     cutoffs = await store.ledger.last_cutoffs([1, 2, 3, 4])
     assert await store.ledger.prune(recent - timedelta(days=90)) == len(doomed)
     assert await store.ledger.last_cutoffs([1, 2, 3, 4]) == cutoffs  # every next digest starts as before
-    assert {(chat, status) for chat, status, _ in await store.ledger.deliveries()} == {
+    assert {(chat, status) for chat, status, _ in await ledger_deliveries(store)} == {
         (1, "sent"),
         (2, "sent"),
         (3, "sent"),
     }
-    assert {e.chat_id for e in await store.ledger.entries()} == {1, 2, 3}  # their parts only
+    assert {e.chat_id for e in await ledger_entries(store)} == {1, 2, 3}  # their parts only
     async with store.engine.connect() as connection:
         texts = (await connection.execute(select(func.count()).select_from(DigestTextRow))).scalar()
         plans = (await connection.execute(select(func.count()).select_from(DigestPlanRow))).scalar()
@@ -527,15 +529,27 @@ async def test_prune_spares_a_plan_being_written(store: Store) -> None:
     assert plans == ["[7]"] and texts == ["tonight's digest"]  # the old plan and text are gone
 
 
+REVISION_0004_DELIVERIES = sa.table(
+    "digest_deliveries",
+    sa.column("chat_id", sa.BigInteger()),
+    sa.column("digest_date", sa.Date()),
+    sa.column("status", sa.String()),
+    sa.column("claimed_at", UTCDateTime()),
+    sa.column("article_count", sa.Integer()),
+    sa.column("attempts", sa.Integer()),
+)
+
+
 async def test_deliveries_planned_before_0005_have_no_recent_articles(db_url: str) -> None:
     """A digest sent before plans were recorded keeps its exact cut-off (no look-back) after upgrading."""
     await asyncio.to_thread(migrations.upgrade, db_url, "0004")
     old = await Store.open(db_url, migrate=False)
     try:
         async with old.engine.begin() as connection:
-            await connection.execute(  # the columns revision 0004 has
-                insert(DigestDeliveryRow.__table__),
-                {"chat_id": 1, "digest_date": date(2024, 11, 28), "status": "sent", "claimed_at": T0},
+            await connection.execute(  # the columns revision 0004 has (the cut-off was named claimed_at)
+                insert(REVISION_0004_DELIVERIES),
+                {"chat_id": 1, "digest_date": date(2024, 11, 28), "status": "sent", "claimed_at": T0}
+                | {"article_count": 0, "attempts": 0},
             )
     finally:
         await old.close()
@@ -549,11 +563,11 @@ async def test_deliveries_planned_before_0005_have_no_recent_articles(db_url: st
 async def test_stats(store: Store) -> None:
     now = datetime(2024, 11, 28, 1, 0, tzinfo=UTC)
     for chat in (1, 2, 3, 4):
-        await store.ensure_subscriber(chat, digest_time=time(20), timezone="UTC", now=now)
-    await store.set_subscribed(1, True)
-    await store.set_subscribed(2, True)
-    await store.set_subscribed(3, True)
-    await store.mark_blocked(3)
+        await store.subscribers.ensure(chat, digest_time=time(20), timezone="UTC", now=now)
+    await store.subscribers.set_subscribed(1, True)
+    await store.subscribers.set_subscribed(2, True)
+    await store.subscribers.set_subscribed(3, True)
+    await store.subscribers.mark_blocked(3)
     await add(store, "Old", "old article", created_at=now - timedelta(days=2))
     await add(store, "Recent", "recent article", created_at=now - timedelta(hours=23))
     await add(store, "Newest", "newest article", created_at=now)
@@ -564,7 +578,7 @@ async def test_stats(store: Store) -> None:
     await record_digest(store, 4, date(2024, 11, 28), "failed", now)
     plus_three = timezone(timedelta(hours=3))
     for when in (now, now.astimezone(plus_three)):  # "today" is the UTC date regardless of the offset
-        stats = await store.stats(when)
+        stats = await store.stats.totals(when)
         assert stats.subscribers_total == 4
         assert stats.subscribers_active == 2
         assert stats.subscribers_blocked == 1
@@ -592,16 +606,16 @@ def test_content_hash_normalization() -> None:
 async def test_embeddings_round_trip_and_cascade(store: Store) -> None:
     a = await add(store, "Rail strike", "Rail workers strike today.")
     b = await add(store, "Weather", "Rain tomorrow.")
-    await store.set_embedding(a.id, "m", b"\x00" * 8)
-    await store.set_embedding(a.id, "m", b"\x01" * 8)  # replaced, not duplicated
-    await store.set_embedding(b.id, "other-model", b"\x02" * 8)
-    assert await store.embeddings_after(0, "m") == [(a.id, b"\x01" * 8)]
-    assert await store.embeddings_after(a.id, "m") == []
-    assert await store.get_embeddings([a.id, b.id], "other-model") == {b.id: b"\x02" * 8}
-    assert await store.delete_article(a.id)
-    assert await store.get_embeddings([a.id], "m") == {}
+    await store.articles.set_embedding(a.id, "m", b"\x00" * 8)
+    await store.articles.set_embedding(a.id, "m", b"\x01" * 8)  # replaced, not duplicated
+    await store.articles.set_embedding(b.id, "other-model", b"\x02" * 8)
+    assert await store.articles.embeddings_after(0, "m") == [(a.id, b"\x01" * 8)]
+    assert await store.articles.embeddings_after(a.id, "m") == []
+    assert await store.articles.embeddings([a.id, b.id], "other-model") == {b.id: b"\x02" * 8}
+    assert await store.articles.delete(a.id)
+    assert await store.articles.embeddings([a.id], "m") == {}
     with pytest.raises(IntegrityError):
-        await store.set_embedding(999, "m", b"\x00")
+        await store.articles.set_embedding(999, "m", b"\x00")
 
 
 async def test_keyword_candidates_match_any_word_and_get_articles_keeps_order(store: Store) -> None:
@@ -610,40 +624,45 @@ async def test_keyword_candidates_match_any_word_and_get_articles_keeps_order(st
     )
     bus = await add(store, "Bus news", "A strike of bus drivers.")
     await add(store, "Weather", "Rain tomorrow.")
-    assert await store.keyword_article_ids("rail strike") == [rail.id, bus.id]
-    assert await store.keyword_article_ids("'\" OR *") == []
-    assert [a.id for a in await store.get_articles([bus.id, 999, rail.id])] == [bus.id, rail.id]
+    assert await store.articles.keyword_ids("rail strike") == [rail.id, bus.id]
+    assert await store.articles.keyword_ids("'\" OR *") == []
+    assert [a.id for a in await store.articles.get_many([bus.id, 999, rail.id])] == [bus.id, rail.id]
 
 
 async def test_topics_follow_mute_switch_and_remove(store: Store) -> None:
-    await store.set_topic(5, "follow", "EU", b"v1", now=T0)
-    await store.set_topic(5, "mute", "football", None, now=T0)
-    await store.set_topic(6, "follow", "EU", None, now=T0)
-    switched = await store.set_topic(5, "mute", "EU", b"v2", now=T0)
+    await store.topics.set(5, "follow", "EU", b"v1", now=T0)
+    await store.topics.set(5, "mute", "football", None, now=T0)
+    await store.topics.set(6, "follow", "EU", None, now=T0)
+    switched = await store.topics.set(5, "mute", "EU", b"v2", now=T0)
     assert (switched.kind, switched.vector) == ("mute", b"v2")
-    assert [(t.kind, t.phrase) for t in await store.list_topics(5)] == [("mute", "EU"), ("mute", "football")]
-    assert not await store.remove_topic(5, "EU", "follow")
-    assert await store.remove_topic(5, "EU", "mute")
-    assert [t.phrase for t in await store.list_topics(5)] == ["football"]
-    assert [t.phrase for t in await store.list_topics(6)] == ["EU"]
+    assert [(t.kind, t.phrase) for t in await store.topics.of_chat(5)] == [
+        ("mute", "EU"),
+        ("mute", "football"),
+    ]
+    assert not await store.topics.remove(5, "EU", "follow")
+    assert await store.topics.remove(5, "EU", "mute")
+    assert [t.phrase for t in await store.topics.of_chat(5)] == ["football"]
+    assert [t.phrase for t in await store.topics.of_chat(6)] == ["EU"]
     with pytest.raises(ValueError):
-        await store.set_topic(5, "love", "x", None, now=T0)
+        await store.topics.set(5, "love", "x", None, now=T0)
     with pytest.raises(ValueError):
-        await store.set_topic(5, "follow", "x" * 101, None, now=T0)
+        await store.topics.set(5, "follow", "x" * 101, None, now=T0)
 
 
 async def test_digest_layout_defaults_to_compact(store: Store) -> None:
-    sub = await store.ensure_subscriber(7, digest_time=T0.time().replace(tzinfo=None), timezone="UTC", now=T0)
+    sub = await store.subscribers.ensure(
+        7, digest_time=T0.time().replace(tzinfo=None), timezone="UTC", now=T0
+    )
     assert sub.digest_layout == "compact"
-    assert (await store.set_digest_layout(7, "full")).digest_layout == "full"
+    assert (await store.subscribers.set_layout(7, "full")).digest_layout == "full"
     with pytest.raises(ValueError):
-        await store.set_digest_layout(7, "huge")
+        await store.subscribers.set_layout(7, "huge")
 
 
 async def test_daily_stats_buckets_the_last_30_days(store: Store) -> None:
     now = datetime(2026, 11, 28, 12, tzinfo=UTC)
-    await store.ensure_subscriber(1, digest_time=time(19), timezone="UTC", now=now - timedelta(days=40))
-    await store.ensure_subscriber(2, digest_time=time(19), timezone="UTC", now=now - timedelta(days=2))
+    await store.subscribers.ensure(1, digest_time=time(19), timezone="UTC", now=now - timedelta(days=40))
+    await store.subscribers.ensure(2, digest_time=time(19), timezone="UTC", now=now - timedelta(days=2))
     await add(store, "Old", "too old to count", created_at=now - timedelta(days=31))
     await add(store, "A", "two days ago", created_at=now - timedelta(days=2))
     await add(store, "B", "today", created_at=now)
@@ -651,7 +670,7 @@ async def test_daily_stats_buckets_the_last_30_days(store: Store) -> None:
     for chat, day, status in outcomes:
         await record_digest(store, chat, date(2026, 11, day), status, now)
     await record_digest(store, 1, date(2026, 10, 29), "sent", now)
-    daily = await store.daily_stats(now, days=30)
+    daily = await store.stats.daily(now, days=30)
     assert daily.days[0] == date(2026, 10, 30) and daily.days[-1] == date(2026, 11, 28)
     assert daily.subscribers[0] == 1 and daily.subscribers[-1] == 2 and daily.subscribers[-3] == 2
     assert sum(daily.articles) == 2 and daily.articles[-1] == 1 and daily.articles[-3] == 1

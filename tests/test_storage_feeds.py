@@ -11,45 +11,45 @@ __all__ = ["db_url", "store"]  # fixtures re-used from test_storage
 
 
 async def test_feeds_round_trip(store: Store) -> None:
-    feed, created = await store.add_feed(url="https://news.example/rss", title="News", added_by=7, now=T0)
+    feed, created = await store.feeds.add(url="https://news.example/rss", title="News", added_by=7, now=T0)
     assert created and feed.failures == 0 and feed.etag is None and feed.next_poll_at is None
-    again, created_again = await store.add_feed(
+    again, created_again = await store.feeds.add(
         url="https://news.example/rss", title="Other", added_by=8, now=T0
     )
     assert not created_again and again.id == feed.id and again.title == "News"
-    assert [f.id for f in await store.list_feeds()] == [feed.id]
+    assert [f.id for f in await store.feeds.all()] == [feed.id]
 
-    await store.record_feed_success(feed.id, etag='"abc"', last_modified="Fri, 20 Nov 2026", now=T0)
-    ok = await store.get_feed(feed.id)
+    await store.feeds.record_success(feed.id, etag='"abc"', last_modified="Fri, 20 Nov 2026", now=T0)
+    ok = await store.feeds.get(feed.id)
     assert ok is not None and (ok.etag, ok.last_modified, ok.last_polled_at) == (
         '"abc"',
         "Fri, 20 Nov 2026",
         T0,
     )
-    await store.record_feed_success(feed.id, etag=None, last_modified=None, now=T0)  # a 304 keeps validators
-    kept = await store.get_feed(feed.id)
+    await store.feeds.record_success(feed.id, etag=None, last_modified=None, now=T0)  # a 304 keeps validators
+    kept = await store.feeds.get(feed.id)
     assert kept is not None and kept.etag == '"abc"'
 
     later = T0 + timedelta(minutes=30)
-    await store.record_feed_failure(feed.id, error="HTTP 500", now=T0, next_poll_at=later)
-    failing = await store.get_feed(feed.id)
+    await store.feeds.record_failure(feed.id, error="HTTP 500", now=T0, next_poll_at=later)
+    failing = await store.feeds.get(feed.id)
     assert failing is not None and failing.failures == 1 and failing.last_error == "HTTP 500"
-    assert await store.due_feeds(T0) == []
-    assert [f.id for f in await store.due_feeds(later)] == [feed.id]
+    assert await store.feeds.due(T0) == []
+    assert [f.id for f in await store.feeds.due(later)] == [feed.id]
 
-    assert await store.unseen_entries(feed.id, ["a", "b", "a"]) == ["a", "b"]
-    await store.mark_entries_seen(feed.id, ["a"], T0)
-    await store.mark_entries_seen(feed.id, ["a"], T0)  # idempotent
-    assert await store.unseen_entries(feed.id, ["a", "b"]) == ["b"]
+    assert await store.feeds.unseen_entries(feed.id, ["a", "b", "a"]) == ["a", "b"]
+    await store.feeds.mark_entries_seen(feed.id, ["a"], T0)
+    await store.feeds.mark_entries_seen(feed.id, ["a"], T0)  # idempotent
+    assert await store.feeds.unseen_entries(feed.id, ["a", "b"]) == ["b"]
 
-    assert await store.remove_feed(feed.id)
-    assert not await store.remove_feed(feed.id)
-    assert await store.list_feeds() == []
-    feed2, _ = await store.add_feed(url="https://news.example/rss", title="News", added_by=7, now=T0)
-    assert await store.unseen_entries(feed2.id, ["a"]) == ["a"]  # seen entries went with the old feed
+    assert await store.feeds.remove(feed.id)
+    assert not await store.feeds.remove(feed.id)
+    assert await store.feeds.all() == []
+    feed2, _ = await store.feeds.add(url="https://news.example/rss", title="News", added_by=7, now=T0)
+    assert await store.feeds.unseen_entries(feed2.id, ["a"]) == ["a"]  # seen entries went with the old feed
 
 
 async def test_article_id_by_url(store: Store) -> None:
-    assert await store.article_id_by_url("https://x.example/a") is None
+    assert await store.articles.id_by_url("https://x.example/a") is None
     article = await add(store, "Linked", "a linked story", source_url="https://x.example/a")
-    assert await store.article_id_by_url("https://x.example/a") == (article.id, "Linked")
+    assert await store.articles.id_by_url("https://x.example/a") == (article.id, "Linked")

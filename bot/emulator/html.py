@@ -158,6 +158,21 @@ def _check_start(tag: str, attrs: dict[str, str], where: str) -> None:
         raise HtmlParseError(f'Tag "tg-emoji" must have a numeric attribute "emoji-id" {where}')
 
 
+def _open_tag(text: str, i: int, tag: str, begin: int, stack: list[_Open], pos: int) -> int:
+    """Read a start tag's attributes from `i`, push it on `stack`; return the index after it."""
+    where = f"at byte offset {_byte_offset(text, begin)}"
+    if i >= len(text):
+        raise HtmlParseError(f"Unclosed start tag {where}")
+    if tag not in _ENTITY_TYPES:
+        raise HtmlParseError(f'Unsupported start tag "{tag}" {where}')
+    attrs, i = _parse_attrs(text, i, tag, begin)
+    _check_start(tag, attrs, where)
+    if tag == "code" and stack and stack[-1].tag == "pre" and attrs.get("class", "").startswith("language-"):
+        stack[-1].attrs["language"] = attrs["class"].removeprefix("language-")
+    stack.append(_Open(tag, pos, attrs))
+    return i
+
+
 def parse_html(text: str) -> tuple[str, list[dict[str, Any]]]:
     """Parse Telegram HTML into (plain text, MessageEntity dicts); raise HtmlParseError when invalid."""
     out: list[str] = []
@@ -187,20 +202,7 @@ def parse_html(text: str) -> tuple[str, list[dict[str, Any]]]:
             i += 1
         tag = text[name_start:i].lower()
         if not closing:
-            if i >= n:
-                raise HtmlParseError(f"Unclosed start tag {where}")
-            if tag not in _ENTITY_TYPES:
-                raise HtmlParseError(f'Unsupported start tag "{tag}" {where}')
-            attrs, i = _parse_attrs(text, i, tag, begin)
-            _check_start(tag, attrs, where)
-            if (
-                tag == "code"
-                and stack
-                and stack[-1].tag == "pre"
-                and attrs.get("class", "").startswith("language-")
-            ):
-                stack[-1].attrs["language"] = attrs["class"].removeprefix("language-")
-            stack.append(_Open(tag, pos, attrs))
+            i = _open_tag(text, i, tag, begin, stack, pos)
             continue
         if not stack:
             raise HtmlParseError(f"Unexpected end tag {where}")

@@ -1,4 +1,4 @@
-"""Editors' commands: /post, /delete and /stats (only for ADMIN_IDS)."""
+"""Editors' commands: /post, /delete and /stats (bot.commands lets only ADMIN_IDS in)."""
 
 from __future__ import annotations
 
@@ -7,16 +7,17 @@ import logging
 import re
 
 from telegram import InputFile, Message, MessageEntity, MessageOriginChannel, Update
-from telegram.constants import ChatAction, ParseMode
+from telegram.constants import ChatAction
 
 from bot.charts import stats_png
+from bot.context import Context
 from bot.formatting import esc
 from bot.handlers import common
+from bot.handlers.access import is_editor
 from bot.handlers.progress import with_progress
-from bot.handlers.replies import Context, chat_id, reply, user_id
+from bot.handlers.replies import chat_id, reply, user_id
 from bot.ingest import IngestError
 from bot.ingest.pipeline import MAX_TITLE_CHARS, Draft, clip_title
-from bot.services import Services, get_services
 from bot.storage import Article
 
 log = logging.getLogger(__name__)
@@ -94,13 +95,6 @@ def single_url(message: Message) -> str | None:
     return match.group(1) if match else None
 
 
-async def _require_admin(update: Update, context: Context, services: Services, action: str) -> bool:
-    if services.is_admin(user_id(update)):
-        return True
-    await reply(update, context, f"Sorry, only the outlet's editors can {action}.")
-    return False
-
-
 def posted_html(article: Article) -> str:
     """The reply for a stored article: id, title and summary."""
     return f"Posted as #{article.id}: <b>{esc(article.title)}</b>\n\n{esc(article.summary or '(no summary)')}"
@@ -108,7 +102,7 @@ def posted_html(article: Article) -> str:
 
 async def post_url(update: Update, context: Context, url: str) -> None:
     """Fetch, extract, clean and publish the article at `url` (the caller checked the editor)."""
-    services = get_services(context)
+    services = context.services
     posted_by = user_id(update) or 0
 
     async def work() -> str:
@@ -119,11 +113,10 @@ async def post_url(update: Update, context: Context, url: str) -> None:
 
 async def post(update: Update, context: Context) -> None:
     """Publish an article from text, a replied-to message or a link: clean, summarize once, store."""
-    services = get_services(context)
-    if not await _require_admin(update, context, services, "post articles"):
-        return
+    services = context.services
     message = update.effective_message
-    assert message is not None
+    if message is None:
+        return
     source = message.reply_to_message
     url = single_url(message) if source is None else single_url(source)
     if url is not None:
@@ -144,10 +137,9 @@ async def post(update: Update, context: Context) -> None:
 
 async def link_message(update: Update, context: Context) -> None:
     """A private message that is only a URL: editors get it posted; others get the usual hint."""
-    services = get_services(context)
     message = update.effective_message
     url = single_url(message) if message is not None else None
-    if url is None or not services.is_admin(user_id(update)):
+    if url is None or not is_editor(update, context):
         await common.plain_text(update, context)  # no fetch on a non-editor's behalf
         return
     await post_url(update, context, url)
@@ -155,15 +147,13 @@ async def link_message(update: Update, context: Context) -> None:
 
 async def delete(update: Update, context: Context) -> None:
     """Remove an article by id."""
-    services = get_services(context)
-    if not await _require_admin(update, context, services, "delete articles"):
-        return
+    services = context.services
     args = context.args or []
     raw = args[0].lstrip("#") if len(args) == 1 else ""
     if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
         await reply(update, context, "Usage: /delete &lt;id&gt;, e.g. /delete 12.")
         return
-    if await services.store.delete_article(int(raw)):
+    if await services.store.articles.delete(int(raw)):
         services.semantic.forget(int(raw))
         await reply(update, context, f"Deleted article #{raw}.")
     else:
@@ -172,12 +162,10 @@ async def delete(update: Update, context: Context) -> None:
 
 async def stats(update: Update, context: Context) -> None:
     """Show subscriber, article and digest counts."""
-    services = get_services(context)
-    if not await _require_admin(update, context, services, "see statistics"):
-        return
+    services = context.services
     now = services.clock()
-    s = await services.store.stats(now)
-    daily = await services.store.daily_stats(now, days=STATS_DAYS)
+    s = await services.store.stats.totals(now)
+    daily = await services.store.stats.daily(now, days=STATS_DAYS)
     text = (
         "<b>Statistics</b>\n"
         f"Subscribers: {s.subscribers_active} active of {s.subscribers_total}"
@@ -190,6 +178,4 @@ async def stats(update: Update, context: Context) -> None:
     )
     await context.bot.send_chat_action(chat_id(update), ChatAction.UPLOAD_PHOTO)
     png = await asyncio.to_thread(stats_png, daily)  # matplotlib blocks for a fraction of a second
-    await context.bot.send_photo(
-        chat_id(update), InputFile(png, filename="stats.png"), caption=text, parse_mode=ParseMode.HTML
-    )
+    await context.bot.send_photo(chat_id(update), InputFile(png, filename="stats.png"), caption=text)

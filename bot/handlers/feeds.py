@@ -1,4 +1,4 @@
-"""Editors' feed commands: /addfeed, /feeds, /removefeed; and the polling job."""
+"""Editors' feed commands /addfeed, /feeds, /removefeed (ADMIN_IDS only: bot.commands); the poll job."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from datetime import timedelta
 
 from telegram import Update
 
+from bot.context import Context
 from bot.formatting import esc
 from bot.handlers.progress import with_progress
-from bot.handlers.replies import Context, reply, user_id
+from bot.handlers.replies import reply, user_id
 from bot.ingest.pipeline import clip_title
-from bot.services import get_services
 
 log = logging.getLogger(__name__)
 
@@ -26,10 +26,7 @@ def _minutes(interval: timedelta) -> str:
 
 async def addfeed(update: Update, context: Context) -> None:
     """Follow an RSS/Atom feed: check it now, skip its current entries, ingest new ones from now on."""
-    services = get_services(context)
-    if not services.is_admin(user_id(update)):
-        await reply(update, context, "Sorry, only the outlet's editors can follow feeds.")
-        return
+    services = context.services
     args = context.args or []
     if len(args) != 1:
         await reply(update, context, ADDFEED_USAGE)
@@ -39,13 +36,15 @@ async def addfeed(update: Update, context: Context) -> None:
     async def work() -> str:
         normalized, parsed, etag, last_modified = await poller.read(url)
         title = clip_title(parsed.title) or normalized
-        feed, created = await store.add_feed(
+        feed, created = await store.feeds.add(
             url=normalized, title=title, added_by=user_id(update) or 0, now=services.clock()
         )
         if not created:
             return f"Already following that feed as #{feed.id}: <b>{esc(feed.title)}</b>."
-        await store.mark_entries_seen(feed.id, [e.key for e in parsed.entries], services.clock())
-        await store.record_feed_success(feed.id, etag=etag, last_modified=last_modified, now=services.clock())
+        await store.feeds.mark_entries_seen(feed.id, [e.key for e in parsed.entries], services.clock())
+        await store.feeds.record_success(
+            feed.id, etag=etag, last_modified=last_modified, now=services.clock()
+        )
         return (
             f"Following feed #{feed.id}: <b>{esc(feed.title)}</b>\n"
             f"Its {len(parsed.entries)} current entries are skipped; new ones are posted as they appear "
@@ -57,11 +56,8 @@ async def addfeed(update: Update, context: Context) -> None:
 
 async def list_feeds(update: Update, context: Context) -> None:
     """List followed feeds with their health."""
-    services = get_services(context)
-    if not services.is_admin(user_id(update)):
-        await reply(update, context, "Sorry, only the outlet's editors can see the feeds.")
-        return
-    feeds = await services.store.list_feeds()
+    services = context.services
+    feeds = await services.store.feeds.all()
     if not feeds:
         await reply(update, context, "No feeds followed yet. Add one with /addfeed &lt;url&gt;.")
         return
@@ -76,16 +72,13 @@ async def list_feeds(update: Update, context: Context) -> None:
 
 async def removefeed(update: Update, context: Context) -> None:
     """Stop following a feed."""
-    services = get_services(context)
-    if not services.is_admin(user_id(update)):
-        await reply(update, context, "Sorry, only the outlet's editors can remove feeds.")
-        return
+    services = context.services
     args = context.args or []
     raw = args[0].lstrip("#") if len(args) == 1 else ""
     if not (raw.isascii() and raw.isdigit() and len(raw) <= 9):
         await reply(update, context, REMOVEFEED_USAGE)
         return
-    if await services.store.remove_feed(int(raw)):
+    if await services.store.feeds.remove(int(raw)):
         await reply(update, context, f"Stopped following feed #{raw}.")
     else:
         await reply(update, context, f"There is no feed #{raw}. See /feeds.")
@@ -93,6 +86,6 @@ async def removefeed(update: Update, context: Context) -> None:
 
 async def poll_job(context: Context) -> None:
     """JobQueue callback: poll every due feed."""
-    added = await get_services(context).feeds.poll_all()
+    added = await context.services.feeds.poll_all()
     if added:
         log.info("feeds: %d new article(s)", added)

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Final
 
-from telegram import InlineQueryResultArticle, InputTextMessageContent, LinkPreviewOptions, Update
-from telegram.constants import ParseMode
+from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
 
+from bot.context import Context
 from bot.formatting import article_html
-from bot.handlers.replies import Context
-from bot.services import get_services
 from bot.storage import Article
 
 PAGE_SIZE: Final = 20  # Telegram accepts at most 50 results per answer
@@ -31,31 +29,30 @@ def result_for(article: Article) -> InlineQueryResultArticle:
         title=article.title[:200],
         description=summary[:200],
         url=article.source_url or None,
-        input_message_content=InputTextMessageContent(
-            article_html(article, with_meta=True),
-            parse_mode=ParseMode.HTML,
-            link_preview_options=LinkPreviewOptions(is_disabled=True),
-        ),
+        # parse mode and link previews: the application's Defaults
+        input_message_content=InputTextMessageContent(article_html(article, with_meta=True)),
     )
 
 
 async def on_inline_query(update: Update, context: Context) -> None:
     """Answer an inline query with one page of matching articles (the newest ones for an empty query)."""
     query = update.inline_query
-    assert query is not None
-    services = get_services(context)
+    if query is None:
+        return
+    services = context.services
     text = query.query.strip()[:MAX_QUERY_CHARS]
     start = _offset(query.offset)
     wanted = start + PAGE_SIZE + 1  # one more than the page tells whether there is a next page
     if text:
         articles = await services.semantic.search(text, limit=wanted)
     else:
-        articles = await services.store.latest_articles(wanted)
+        articles = await services.store.articles.latest(wanted)
     page = articles[start : start + PAGE_SIZE]
     more = len(articles) > start + PAGE_SIZE and start + PAGE_SIZE <= MAX_OFFSET
     await query.answer(
         [result_for(a) for a in page],
         cache_time=CACHE_SECONDS,
         is_personal=False,
-        next_offset=str(start + PAGE_SIZE) if more else "",
+        # no more pages: omitted (an empty string reaches Telegram as "[]" once the bot has Defaults)
+        next_offset=str(start + PAGE_SIZE) if more else None,
     )

@@ -8,11 +8,9 @@ from typing import Final
 from telegram import Update
 from telegram.constants import ChatMemberStatus
 
-from bot import digest
-from bot.delivery import send_html
-from bot.handlers.groups import GROUP_TYPES
-from bot.handlers.replies import Context
-from bot.services import get_services
+from bot.context import Context
+from bot.delivery.send import send_html
+from bot.handlers.access import GROUP_TYPES
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +33,6 @@ async def my_chat_member(update: Update, context: Context) -> None:
         if change.old_chat_member.status in GONE and change.chat.type in GROUP_TYPES:
             await send_html(context.bot, chat_id, GROUP_WELCOME)
         return
-    await get_services(context).store.mark_blocked(chat_id)
-    digest.unschedule(context.application, chat_id)
+    await context.services.store.subscribers.mark_blocked(chat_id)
+    context.services.schedule.unschedule(chat_id)
     log.info("chat %s blocked the bot or removed it: its digest is stopped", chat_id)

@@ -8,13 +8,14 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Final
 
-from telegram import LinkPreviewOptions, Message, Update
-from telegram.constants import ChatAction, ParseMode
+from telegram import Message, Update
+from telegram.constants import ChatAction
 from telegram.error import TelegramError
 
-from bot.delivery import send_html
+from bot.context import Context
+from bot.delivery.send import send_html
 from bot.formatting import esc, split_message
-from bot.handlers.replies import Context, chat_id
+from bot.handlers.replies import chat_id
 from bot.ingest import IngestError
 
 log = logging.getLogger(__name__)
@@ -38,8 +39,6 @@ async def _show(context: Context, placeholder: Message, html_text: str) -> None:
         first,
         chat_id=placeholder.chat_id,
         message_id=placeholder.message_id,
-        parse_mode=ParseMode.HTML,
-        link_preview_options=LinkPreviewOptions(is_disabled=True),
     )
     if rest:
         await send_html(context.bot, placeholder.chat_id, "\n\n".join(rest))

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from telegram import Update
 
-from bot import digest
+from bot.context import Context
+from bot.digest.preview import preview
 from bot.formatting import article_html, articles_html, esc
-from bot.handlers.replies import Context, chat_id, reply
-from bot.services import get_services
+from bot.handlers.replies import chat_id, reply
+from bot.storage import Layout
 
 LATEST_DEFAULT, LATEST_MAX = 5, 20
 SEARCH_LIMIT = 10
@@ -28,7 +27,7 @@ async def latest(update: Update, context: Context) -> None:
     except ValueError:
         await reply(update, context, f"Usage: /latest [n] — n between 1 and {LATEST_MAX}, e.g. /latest 3.")
         return
-    articles = await get_services(context).store.latest_articles(count)
+    articles = await context.services.store.articles.latest(count)
     if not articles:
         await reply(update, context, "No articles yet — check back soon.")
         return
@@ -44,7 +43,7 @@ async def summary(update: Update, context: Context) -> None:
             update, context, "Usage: /summary &lt;id&gt; — the number shown as #id, e.g. /summary 12."
         )
         return
-    article = await get_services(context).store.get_article(int(raw)) if len(raw) <= 18 else None
+    article = await context.services.store.articles.get(int(raw)) if len(raw) <= 18 else None
     if article is None:
         await reply(update, context, f"There is no article #{esc(raw)}. /latest shows the newest ones.")
         return
@@ -60,7 +59,7 @@ async def search(update: Update, context: Context) -> None:
         )
         return
     query = query[:MAX_QUERY_CHARS]
-    results = await get_services(context).semantic.search(query, limit=SEARCH_LIMIT)
+    results = await context.services.semantic.search(query, limit=SEARCH_LIMIT)
     if not results:
         await reply(update, context, f"Nothing found for “{esc(query)}”. Try fewer or other words.")
         return
@@ -69,14 +68,14 @@ async def search(update: Update, context: Context) -> None:
 
 async def digest_command(update: Update, context: Context) -> None:
     """Show the digest now: what arrived since the last digest (or the last 24 hours)."""
-    services = get_services(context)
+    services = context.services
     chat = chat_id(update)
-    sub = await services.store.get_subscriber(chat)
-    zone = ZoneInfo(sub.timezone if sub else services.settings.timezone)
-    now = services.clock()
-    articles = await digest.pending_articles(services, chat, now)
-    layout = sub.digest_layout if sub else "compact"
-    messages = await digest.digest_messages(services, chat, articles, now.astimezone(zone).date(), layout)
+    sub = await services.store.subscribers.get(chat)
+    zone = sub.timezone if sub else services.settings.timezone
+    layout = sub.digest_layout if sub else Layout.COMPACT
+    messages = await preview(
+        services.store, services.renderer, chat, services.clock(), zone=zone, layout=layout
+    )
     if not messages:
         await reply(update, context, "Nothing new since your last digest. /latest shows the newest stories.")
         return

@@ -1,15 +1,16 @@
-"""Small helpers shared by the handlers: replying and reading arguments."""
+"""Small helpers shared by the handlers: replying and reading who and where."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import CallbackContext
 
-from bot.delivery import send_html
+from bot.context import Context
+from bot.delivery.send import send_html
 
-Context = CallbackContext[Any, Any, Any, Any]
+Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
 
 
 async def reply(
@@ -27,6 +28,8 @@ def user_id(update: Update) -> int | None:
 
 
 def chat_id(update: Update) -> int:
-    """The id of the chat the update came from."""
-    assert update.effective_chat is not None
-    return update.effective_chat.id
+    """The id of the chat the update came from (every handler here is for updates that have one)."""
+    chat = update.effective_chat
+    if chat is None:
+        raise ValueError(f"update {update.update_id} has no chat")
+    return chat.id

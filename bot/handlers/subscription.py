@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot import digest
 from bot.config import check_timezone, parse_hhmm
+from bot.context import Context
 from bot.formatting import esc
-from bot.handlers.replies import Context, chat_id, reply
-from bot.services import Services, get_services
-from bot.storage import Subscriber
+from bot.handlers.replies import chat_id, reply
+from bot.services import Services
+from bot.storage import Layout, Subscriber
 
 
 async def _subscriber(services: Services, chat: int) -> Subscriber:
     settings = services.settings
-    return await services.store.ensure_subscriber(
+    return await services.store.subscribers.ensure(
         chat, digest_time=settings.digest_time, timezone=settings.timezone, now=services.clock()
     )
 
@@ -25,13 +25,13 @@ def _when(sub: Subscriber) -> str:
 
 async def subscribe(update: Update, context: Context) -> None:
     """Turn the evening digest on for this chat."""
-    services = get_services(context)
+    services = context.services
     sub = await _subscriber(services, chat_id(update))
     if sub.subscribed:
         await reply(update, context, f"You are already subscribed: your digest arrives at {_when(sub)}.")
         return
-    sub = await services.store.set_subscribed(sub.chat_id, True)
-    digest.schedule(context.application, sub)
+    sub = await services.store.subscribers.set_subscribed(sub.chat_id, True)
+    context.services.schedule.schedule(sub)
     await reply(
         update,
         context,
@@ -42,19 +42,19 @@ async def subscribe(update: Update, context: Context) -> None:
 
 async def unsubscribe(update: Update, context: Context) -> None:
     """Turn the evening digest off for this chat."""
-    services = get_services(context)
-    sub = await services.store.get_subscriber(chat_id(update))
+    services = context.services
+    sub = await services.store.subscribers.get(chat_id(update))
     if sub is None or not sub.subscribed:
         await reply(update, context, "You are not subscribed. Send /subscribe to get the evening digest.")
         return
-    await services.store.set_subscribed(sub.chat_id, False)
-    digest.unschedule(context.application, sub.chat_id)
+    await services.store.subscribers.set_subscribed(sub.chat_id, False)
+    services.schedule.unschedule(sub.chat_id)
     await reply(update, context, "Unsubscribed. No more digests — /subscribe brings them back.")
 
 
 async def settime(update: Update, context: Context) -> None:
     """Set the local time of day the digest arrives."""
-    services = get_services(context)
+    services = context.services
     args = context.args or []
     try:
         if len(args) != 1:
@@ -66,13 +66,13 @@ async def settime(update: Update, context: Context) -> None:
         )
         return
     sub = await _subscriber(services, chat_id(update))
-    sub = await services.store.set_digest_time(sub.chat_id, new_time)
+    sub = await services.store.subscribers.set_digest_time(sub.chat_id, new_time)
     await reply(update, context, f"Your digest time is now {_when(sub)}.{_hint(sub, context)}")
 
 
 async def timezone(update: Update, context: Context) -> None:
     """Set the IANA time zone the digest time is read in."""
-    services = get_services(context)
+    services = context.services
     args = context.args or []
     try:
         if len(args) != 1:
@@ -89,7 +89,7 @@ async def timezone(update: Update, context: Context) -> None:
         )
         return
     sub = await _subscriber(services, chat_id(update))
-    sub = await services.store.set_timezone(sub.chat_id, zone)
+    sub = await services.store.subscribers.set_timezone(sub.chat_id, zone)
     await reply(
         update, context, f"Your time zone is now {esc(zone)}: digest at {_when(sub)}.{_hint(sub, context)}"
     )
@@ -97,7 +97,7 @@ async def timezone(update: Update, context: Context) -> None:
 
 def _hint(sub: Subscriber, context: Context) -> str:
     if sub.subscribed:
-        digest.schedule(context.application, sub)
+        context.services.schedule.schedule(sub)
         return ""
     return "\nYou are not subscribed yet — send /subscribe to receive it."
 
@@ -110,18 +110,18 @@ LAYOUT_USAGE = (
 
 async def settings(update: Update, context: Context) -> None:
     """Show this chat's subscription settings; `/settings layout compact|full` picks the digest layout."""
-    services = get_services(context)
+    services = context.services
     args = [a.casefold() for a in context.args or []]
-    if args and (len(args) != 2 or args[0] != "layout" or args[1] not in ("compact", "full")):
+    if args and (len(args) != 2 or args[0] != "layout" or args[1] not in tuple(Layout)):
         await reply(update, context, LAYOUT_USAGE)
         return
     sub = await _subscriber(services, chat_id(update))
     if args:
-        sub = await services.store.set_digest_layout(sub.chat_id, args[1])
+        sub = await services.store.subscribers.set_layout(sub.chat_id, Layout(args[1]))
         await reply(update, context, f"Your digest layout is now <b>{sub.digest_layout}</b>.")
         return
     status = "subscribed" if sub.subscribed else "not subscribed (/subscribe)"
-    next_run = digest.next_run(context.application, sub.chat_id)
+    next_run = services.schedule.next_run(sub.chat_id)
     lines = [
         "<b>Your settings</b>",
         f"Digest: {status}",

@@ -4,25 +4,26 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot.context import Context
 from bot.formatting import esc
-from bot.handlers.replies import Context, chat_id, reply
-from bot.semantic import to_bytes
-from bot.services import Services, get_services
-from bot.storage.types import Topic
-from bot.topics import MAX_TOPIC_CHARS, MAX_TOPICS, normalize_phrase
+from bot.handlers.replies import chat_id, reply
+from bot.semantic.search import to_bytes
+from bot.semantic.topics import MAX_TOPIC_CHARS, MAX_TOPICS, normalize_phrase
+from bot.services import Services
+from bot.storage.types import Topic, TopicKind
 
-_VERB = {"follow": "Following", "mute": "Muted"}
+_VERB = {TopicKind.FOLLOW: "Following", TopicKind.MUTE: "Muted"}
 
 
-async def add_topic(services: Services, chat: int, kind: str, phrase: str, vector: bytes | None) -> str:
+async def add_topic(services: Services, chat: int, kind: TopicKind, phrase: str, vector: bytes | None) -> str:
     """Follow or mute a phrase for the chat; return the reply (a refusal when the list is full)."""
-    known = await services.store.list_topics(chat)
+    known = await services.store.topics.of_chat(chat)
     if len(known) >= MAX_TOPICS and all(t.phrase != phrase for t in known):
         return f"You already have {MAX_TOPICS} topics — remove one with /unfollow or /unmute first."
     if vector is None:
         embedded = await services.semantic.embed_one(phrase)
         vector = to_bytes(embedded) if embedded is not None else None
-    await services.store.set_topic(chat, kind, phrase, vector, now=services.clock())
+    await services.store.topics.set(chat, kind, phrase, vector, now=services.clock())
     return f"{_VERB[kind]} “{esc(phrase)}”. /topics lists your topics."
 
 
@@ -33,51 +34,51 @@ def _usage(command: str) -> str:
     )
 
 
-async def _set(update: Update, context: Context, kind: str) -> None:
+async def _set(update: Update, context: Context, kind: TopicKind) -> None:
     raw = " ".join(context.args or [])
     phrase = normalize_phrase(raw)
     if not any(ch.isalnum() for ch in phrase) or len(" ".join(raw.split())) > MAX_TOPIC_CHARS:
         await reply(update, context, _usage(kind))
         return
-    services = get_services(context)
+    services = context.services
     await reply(update, context, await add_topic(services, chat_id(update), kind, phrase, None))
 
 
 async def follow(update: Update, context: Context) -> None:
     """Follow a topic: matching stories come first in the digest."""
-    await _set(update, context, "follow")
+    await _set(update, context, TopicKind.FOLLOW)
 
 
 async def mute(update: Update, context: Context) -> None:
     """Mute a topic: matching stories are left out of the digest."""
-    await _set(update, context, "mute")
+    await _set(update, context, TopicKind.MUTE)
 
 
-async def _remove(update: Update, context: Context, kind: str) -> None:
+async def _remove(update: Update, context: Context, kind: TopicKind) -> None:
     phrase = normalize_phrase(" ".join(context.args or []))
-    command = "unfollow" if kind == "follow" else "unmute"
+    command = "unfollow" if kind == TopicKind.FOLLOW else "unmute"
     if not phrase:
         await reply(update, context, f"Usage: /{command} &lt;words&gt; — /topics lists your topics.")
         return
-    services = get_services(context)
+    services = context.services
     chat = chat_id(update)
-    matches = [t for t in await services.store.list_topics(chat) if t.kind == kind]
+    matches = [t for t in await services.store.topics.of_chat(chat) if t.kind == kind]
     target = next((t for t in matches if t.phrase.casefold() == phrase.casefold()), None)
     if target is None:
         await reply(update, context, f"You don't {kind} “{esc(phrase)}”. /topics lists your topics.")
         return
-    await services.store.remove_topic(chat, target.phrase, kind)
+    await services.store.topics.remove(chat, target.phrase, kind)
     await reply(update, context, f"Removed “{esc(target.phrase)}”.")
 
 
 async def unfollow(update: Update, context: Context) -> None:
     """Stop following a topic."""
-    await _remove(update, context, "follow")
+    await _remove(update, context, TopicKind.FOLLOW)
 
 
 async def unmute(update: Update, context: Context) -> None:
     """Stop muting a topic."""
-    await _remove(update, context, "mute")
+    await _remove(update, context, TopicKind.MUTE)
 
 
 def topics_html(topics: list[Topic]) -> str:
@@ -90,7 +91,7 @@ def topics_html(topics: list[Topic]) -> str:
             "following “EU” also finds “European Union”."
         )
     lines = ["<b>Your topics</b>"]
-    for kind, title in (("follow", "Following"), ("mute", "Muted")):
+    for kind, title in _VERB.items():
         phrases = [esc(t.phrase) for t in topics if t.kind == kind]
         if phrases:
             lines.append(f"{title}: " + ", ".join(phrases))
@@ -100,5 +101,5 @@ def topics_html(topics: list[Topic]) -> str:
 
 async def topics(update: Update, context: Context) -> None:
     """Show the chat's followed and muted topics."""
-    services = get_services(context)
-    await reply(update, context, topics_html(await services.store.list_topics(chat_id(update))))
+    services = context.services
+    await reply(update, context, topics_html(await services.store.topics.of_chat(chat_id(update))))

@@ -13,8 +13,10 @@ IngestError
 
 from __future__ import annotations
 
+from bot.errors import NewsbotError
 
-class IngestError(Exception):
+
+class IngestError(NewsbotError):
     """Base class: an article could not be ingested; str(error) is the reason shown to the editor."""
 
 

@@ -92,7 +92,7 @@ class FeedPoller:
     async def poll_all(self) -> int:
         """Poll every due feed; a failing feed backs off and never stops the others. Return articles added."""
         added = 0
-        for feed in await self.store.due_feeds(self.clock()):
+        for feed in await self.store.feeds.due(self.clock()):
             try:
                 added += await self.poll(feed)
             except IngestError as exc:
@@ -107,7 +107,7 @@ class FeedPoller:
         now = self.clock()
         wait = backoff(self.interval, feed.failures)
         log.warning("feed #%s (%s) failed: %s; next try in %s", feed.id, feed.url, reason, wait)
-        await self.store.record_feed_failure(feed.id, error=reason, now=now, next_poll_at=now + wait)
+        await self.store.feeds.record_failure(feed.id, error=reason, now=now, next_poll_at=now + wait)
 
     async def poll(self, feed: Feed) -> int:
         """Conditional GET of one feed and ingest of its unseen entries, oldest first."""
@@ -115,10 +115,10 @@ class FeedPoller:
             feed.url, accept=FEED_TYPES, etag=feed.etag, last_modified=feed.last_modified
         )
         if page.not_modified:
-            await self.store.record_feed_success(feed.id, etag=None, last_modified=None, now=self.clock())
+            await self.store.feeds.record_success(feed.id, etag=None, last_modified=None, now=self.clock())
             return 0
         parsed = await asyncio.to_thread(parse_feed, page.text)
-        unseen = set(await self.store.unseen_entries(feed.id, [e.key for e in parsed.entries]))
+        unseen = set(await self.store.feeds.unseen_entries(feed.id, [e.key for e in parsed.entries]))
         added = 0
         for entry in reversed(parsed.entries):
             if entry.key not in unseen:
@@ -126,8 +126,8 @@ class FeedPoller:
             unseen.discard(entry.key)
             if await self._ingest(feed, entry):
                 added += 1
-            await self.store.mark_entries_seen(feed.id, [entry.key], self.clock())
-        await self.store.record_feed_success(
+            await self.store.feeds.mark_entries_seen(feed.id, [entry.key], self.clock())
+        await self.store.feeds.record_success(
             feed.id, etag=page.etag, last_modified=page.last_modified, now=self.clock()
         )
         return added

@@ -14,8 +14,8 @@ from bot.ingest.clean import clean_text
 from bot.ingest.errors import DuplicateError, EmptyTextError, JunkOnlyError, TooLongError
 from bot.ingest.extract import extract_article
 from bot.ingest.fetch import Fetcher
+from bot.semantic.worker import SummaryWorker
 from bot.storage import Article, DuplicateArticleError, Store
-from bot.summarizing import SummaryWorker
 
 log = logging.getLogger(__name__)
 
@@ -84,10 +84,10 @@ class Ingestor:
         if rest and clip_title(head) == title:  # extracted pages repeat their headline as the first line
             body = rest
         if draft.source_url is not None:
-            known = await self.store.article_id_by_url(draft.source_url)
+            known = await self.store.articles.id_by_url(draft.source_url)
             if known is not None:
                 raise DuplicateError(*known)
-        existing = await self.store.find_duplicate(title, body)
+        existing = await self.store.articles.find_duplicate(title, body)
         if existing is not None:
             raise DuplicateError(existing.id, existing.title)
         return replace(draft, title=title, body=body)
@@ -96,7 +96,7 @@ class Ingestor:
         """Summarize a prepared draft in the worker thread and store it."""
         summary = await self.worker.summarize(draft.body)
         try:
-            article = await self.store.add_article(
+            article = await self.store.articles.add(
                 title=draft.title,
                 body=draft.body,
                 summary=summary,
@@ -106,7 +106,7 @@ class Ingestor:
                 created_at=self.clock(),
             )
         except DuplicateArticleError as exc:  # posted concurrently
-            existing = await self.store.get_article(exc.existing_id)
+            existing = await self.store.articles.get(exc.existing_id)
             raise DuplicateError(exc.existing_id, existing.title if existing else "") from None
         log.info("article #%s stored (by %s, %d chars)", article.id, posted_by, len(article.body))
         if self._on_stored is not None:
@@ -120,7 +120,7 @@ class Ingestor:
     async def fetch_draft(self, url: str) -> Draft:
         """Fetch a link and extract its article into a draft (no fetch if the URL is already stored)."""
         normalized = await self.fetcher.check_url(url)
-        known = await self.store.article_id_by_url(normalized)
+        known = await self.store.articles.id_by_url(normalized)
         if known is not None:
             raise DuplicateError(*known)
         page = await self.fetcher.fetch(normalized)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from bot.errors import NewsbotError
 
-class StorageError(Exception):
+
+class StorageError(NewsbotError):
     """Base class for storage-layer errors."""
 
 

@@ -12,23 +12,17 @@ from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Table, and_, bindparam, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.models import (
-    DigestDeliveryRow,
-    DigestPartRow,
-    DigestPlanRow,
-    DigestTextRow,
-    SubscriberRow,
-)
+from bot.storage.database import Database, chunks
+from bot.storage.models import DigestDeliveryRow, DigestPartRow, DigestPlanRow, DigestTextRow
+from bot.storage.types import FINISHED, DeliveryStatus, PartStatus
 
 # Core tables: UPDATEs on them skip the ORM's bulk-update machinery (several ms per statement).
 DELIVERIES = cast(Table, DigestDeliveryRow.__table__)
 PARTS = cast(Table, DigestPartRow.__table__)
 PLANS = cast(Table, DigestPlanRow.__table__)
 TEXTS = cast(Table, DigestTextRow.__table__)
-FINISHED = frozenset({"sent", "failed", "blocked", "empty"})  # delivery states nothing changes any more
 PRUNE_CHUNK = 2000  # deliveries deleted per transaction by prune()
 PLAN_CHUNK = 500  # rows per multi-VALUES insert (SQLite allows 32766 bound parameters)
 
@@ -84,21 +78,6 @@ class Claim:
     parts: tuple[ClaimedPart, ...]
 
 
-@dataclass(frozen=True)
-class LedgerEntry:
-    """One ledger row joined with its delivery, for inspection and tests."""
-
-    delivery_id: int
-    chat_id: int
-    digest_date: date
-    delivery_status: str
-    part: int
-    status: str
-    message_id: int | None
-    attempts: int
-    reason: str | None
-
-
 def text_hash(part: PartText) -> str:
     """The key a part's text (and keyboard) is shared under."""
     return hashlib.sha256(f"{part.html}\0{part.markup or ''}".encode()).hexdigest()
@@ -107,13 +86,13 @@ def text_hash(part: PartText) -> str:
 class Ledger:
     """Ledger queries; every method is one short transaction (the state survives kill -9)."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], dialect: str) -> None:
-        """Use the store's session factory."""
-        self._sessions = sessions
-        self._dialect = dialect
+    def __init__(self, db: Database) -> None:
+        """Use the shared database."""
+        self._db = db
+        self._sessions = db.sessions
         # SQLite has one writer at a time and its busy handler *sleeps* (up to 100 ms) when writers
         # collide; queueing this process's ledger writes here is far faster than letting them collide.
-        self._write_lock = asyncio.Lock() if dialect == "sqlite" else None
+        self._write_lock = asyncio.Lock() if db.dialect == "sqlite" else None
         # Group commit of "sent" records: everything that arrives while one commit runs goes in the next.
         self._sent_queue: list[tuple[dict[str, Any], asyncio.Future[None]]] = []
         self._flusher: asyncio.Task[None] | None = None
@@ -128,9 +107,6 @@ class Ledger:
         async with self._write_lock, self._sessions.begin() as session:
             yield session
 
-    def _insert(self, model: type[Any] | Table) -> postgresql.Insert | sqlite.Insert:
-        return postgresql.insert(model) if self._dialect == "postgresql" else sqlite.insert(model)
-
     async def last_cutoffs(self, chat_ids: Iterable[int]) -> dict[int, Cutoff]:
         """Each chat's latest sent digest's cut-off (articles after it are new to the chat), with the
         recent articles its plan had read; chats with the same cut-off and plan share one object."""
@@ -138,18 +114,18 @@ class Ledger:
         latest: dict[int, tuple[datetime, int | None]] = {}
         dd = DigestDeliveryRow
         async with self._sessions() as session:
-            for start in range(0, len(ids), 1000):
+            for chunk in chunks(ids):
                 # the chats are named twice so that both lookups go by chat (one index), none by status
-                sent = (dd.chat_id.in_(ids[start : start + 1000]), dd.status == "sent")
+                sent = (dd.chat_id.in_(chunk), dd.status == DeliveryStatus.SENT)
                 newest = (
-                    select(dd.chat_id, func.max(dd.claimed_at).label("cutoff"))
+                    select(dd.chat_id, func.max(dd.cutoff).label("cutoff"))
                     .where(*sent)
                     .group_by(dd.chat_id)
                     .subquery()
                 )
                 stmt = (
-                    select(dd.chat_id, dd.claimed_at, dd.plan_id)
-                    .join(newest, and_(dd.chat_id == newest.c.chat_id, dd.claimed_at == newest.c.cutoff))
+                    select(dd.chat_id, dd.cutoff, dd.plan_id)
+                    .join(newest, and_(dd.chat_id == newest.c.chat_id, dd.cutoff == newest.c.cutoff))
                     .where(*sent)
                 )
                 for chat_id, cutoff, plan_id in await session.execute(stmt):
@@ -166,27 +142,13 @@ class Ledger:
         """The recent article ids each of these plans recorded."""
         ids = sorted(plan_id for plan_id in plan_ids if plan_id is not None)
         found: dict[int, frozenset[int]] = {}
-        for start in range(0, len(ids), 1000):
+        for chunk in chunks(ids):
             stmt = select(DigestPlanRow.id, DigestPlanRow.recent_article_ids).where(
-                DigestPlanRow.id.in_(ids[start : start + 1000])
+                DigestPlanRow.id.in_(chunk)
             )
             for plan_id, recent in await session.execute(stmt):
                 found[plan_id] = frozenset(json.loads(recent))
         return found
-
-    async def due_subscribers(self, chat_ids: Iterable[int]) -> list[tuple[int, str]]:
-        """(chat id, time zone) of those of chat_ids that are subscribed and not blocked."""
-        ids = list(chat_ids)
-        due: list[tuple[int, str]] = []
-        async with self._sessions() as session:
-            for start in range(0, len(ids), 1000):
-                stmt = select(SubscriberRow.chat_id, SubscriberRow.timezone).where(
-                    SubscriberRow.chat_id.in_(ids[start : start + 1000]),
-                    SubscriberRow.subscribed.is_(True),
-                    SubscriberRow.blocked.is_(False),
-                )
-                due.extend((chat, zone) for chat, zone in await session.execute(stmt))
-        return due
 
     async def plan(
         self, digests: Sequence[PlannedDigest], now: datetime, recent_article_ids: Iterable[int] = ()
@@ -203,59 +165,66 @@ class Ledger:
         """
         if not digests:
             return []
-        texts = {text for d in digests for text in d.parts}
-        deliveries = cast(Table, DigestDeliveryRow.__table__)
-        parts_table = cast(Table, DigestPartRow.__table__)
-        # Rows as execute() parameters, not .values(rows): one statement compiled once and cached, batched
-        # by SQLAlchemy's insertmanyvalues; a multi-VALUES statement was compiled anew for every chunk
-        # (~50 ms of the event loop's time per 500 rows).
-        insert_deliveries = (
-            self._insert(deliveries)
-            .on_conflict_do_nothing(index_elements=["chat_id", "digest_date"])
-            .returning(deliveries.c.id, deliveries.c.chat_id, deliveries.c.digest_date)
-        )
-        created: list[int] = []
         async with self._write() as session:
-            text_ids = await self._store_texts(session, texts)
+            text_ids = await self._store_texts(session, {text for d in digests for text in d.parts})
             plan_id = await session.scalar(
                 PLANS.insert()
                 .values(cutoff=now, recent_article_ids=json.dumps(sorted(set(recent_article_ids))))
                 .returning(PLANS.c.id)
             )
-        for start in range(0, len(digests), PLAN_CHUNK):
-            chunk = {(d.chat_id, d.digest_date): d for d in digests[start : start + PLAN_CHUNK]}
-            rows = [
-                {
-                    "chat_id": d.chat_id,
-                    "digest_date": d.digest_date,
-                    "status": "pending" if d.parts else "empty",
-                    "claimed_at": d.cutoff,
-                    "sent_at": None if d.parts else now,
-                    "article_count": d.article_count,
-                    "attempts": 0,
-                    "plan_id": plan_id,
-                }
-                for d in chunk.values()
-            ]
-            async with self._write() as session:
-                connection = await session.connection()
-                new = list(await connection.execute(insert_deliveries, rows))
-                part_rows = [
-                    {
-                        "delivery_id": delivery_id,
-                        "part": index,
-                        "text_id": text_ids[text],
-                        "status": "pending",
-                        "chat_id": chat_id,
-                        "attempts": 0,
-                    }
-                    for delivery_id, chat_id, day in new
-                    for index, text in enumerate(chunk[(chat_id, day)].parts)
-                ]
-                if part_rows:
-                    await connection.execute(parts_table.insert(), part_rows)
-            created.extend(delivery_id for delivery_id, _, _ in new)
+        created: list[int] = []
+        for planned in chunks(digests, PLAN_CHUNK):
+            created += await self._plan_chunk(planned, plan_id, text_ids, now)
         return created
+
+    async def _plan_chunk(
+        self,
+        planned: Sequence[PlannedDigest],
+        plan_id: int | None,
+        text_ids: dict[PartText, int],
+        now: datetime,
+    ) -> list[int]:
+        """One transaction: these chats' deliveries (a chat already planned that day is skipped), parts."""
+        # Rows as execute() parameters, not .values(rows): one statement compiled once and cached, batched
+        # by SQLAlchemy's insertmanyvalues; a multi-VALUES statement was compiled anew for every chunk
+        # (~50 ms of the event loop's time per 500 rows).
+        insert_deliveries = (
+            self._db.insert(DELIVERIES)
+            .on_conflict_do_nothing(index_elements=["chat_id", "digest_date"])
+            .returning(DELIVERIES.c.id, DELIVERIES.c.chat_id, DELIVERIES.c.digest_date)
+        )
+        chunk = {(d.chat_id, d.digest_date): d for d in planned}
+        rows = [
+            {
+                "chat_id": d.chat_id,
+                "digest_date": d.digest_date,
+                "status": DeliveryStatus.PENDING if d.parts else DeliveryStatus.EMPTY,
+                "cutoff": d.cutoff,
+                "sent_at": None if d.parts else now,
+                "article_count": d.article_count,
+                "attempts": 0,
+                "plan_id": plan_id,
+            }
+            for d in chunk.values()
+        ]
+        async with self._write() as session:
+            connection = await session.connection()
+            new = list(await connection.execute(insert_deliveries, rows))
+            part_rows = [
+                {
+                    "delivery_id": delivery_id,
+                    "part": index,
+                    "text_id": text_ids[text],
+                    "status": PartStatus.PENDING,
+                    "chat_id": chat_id,
+                    "attempts": 0,
+                }
+                for delivery_id, chat_id, day in new
+                for index, text in enumerate(chunk[(chat_id, day)].parts)
+            ]
+            if part_rows:
+                await connection.execute(PARTS.insert(), part_rows)
+        return [delivery_id for delivery_id, _, _ in new]
 
     async def _store_texts(self, session: AsyncSession, texts: set[PartText]) -> dict[PartText, int]:
         """Insert the distinct part texts (once each, by hash) and return their ids."""
@@ -263,7 +232,7 @@ class Ledger:
         if not by_hash:
             return {}
         await session.execute(
-            self._insert(DigestTextRow)
+            self._db.insert(DigestTextRow)
             .values([{"text_hash": h, "html": t.html, "markup": t.markup} for h, t in by_hash.items()])
             .on_conflict_do_nothing(index_elements=[DigestTextRow.text_hash])
         )
@@ -282,9 +251,11 @@ class Ledger:
         """
         dd = DigestDeliveryRow
         claimable = or_(
-            dd.status == "pending",
-            and_(dd.status == "sending", dd.lease_until < now, dd.owner != owner),
-            and_(dd.status == "failed", dd.next_attempt_at <= now, dd.claimed_at > now - retry_window),
+            dd.status == DeliveryStatus.PENDING,
+            and_(dd.status == DeliveryStatus.SENDING, dd.lease_until < now, dd.owner != owner),
+            and_(
+                dd.status == DeliveryStatus.FAILED, dd.next_attempt_at <= now, dd.cutoff > now - retry_window
+            ),
         )
         candidates = (
             select(dd.id).where(claimable).order_by(dd.id).limit(limit).with_for_update(skip_locked=True)
@@ -292,7 +263,9 @@ class Ledger:
         stmt = (
             update(DELIVERIES)
             .where(dd.id.in_(candidates.scalar_subquery()))
-            .values(status="sending", owner=owner, lease_until=now + lease, attempts=dd.attempts + 1)
+            .values(
+                status=DeliveryStatus.SENDING, owner=owner, lease_until=now + lease, attempts=dd.attempts + 1
+            )
             .returning(dd.id, dd.chat_id, dd.digest_date, dd.attempts)
         )
         async with self._write() as session:
@@ -311,7 +284,7 @@ class Ledger:
                 .join(DigestTextRow, DigestTextRow.id == DigestPartRow.text_id)
                 .where(
                     DigestPartRow.delivery_id.in_([row[0] for row in claimed]),
-                    DigestPartRow.status != "sent",
+                    DigestPartRow.status != PartStatus.SENT,
                 )
                 .order_by(DigestPartRow.delivery_id, DigestPartRow.part)
             )
@@ -327,7 +300,7 @@ class Ledger:
         """Extend the lease of every delivery this owner is still sending; return how many."""
         stmt = (
             update(DELIVERIES)
-            .where(DigestDeliveryRow.owner == owner, DigestDeliveryRow.status == "sending")
+            .where(DigestDeliveryRow.owner == owner, DigestDeliveryRow.status == DeliveryStatus.SENDING)
             .values(lease_until=now + lease)
         )
         async with self._write() as session:
@@ -341,7 +314,7 @@ class Ledger:
             .where(
                 DigestDeliveryRow.id == delivery_id,
                 DigestDeliveryRow.owner == owner,
-                DigestDeliveryRow.status == "sending",
+                DigestDeliveryRow.status == DeliveryStatus.SENDING,
             )
             .values(lease_until=now + lease)
         )
@@ -380,13 +353,11 @@ class Ledger:
 
     async def _flush_sent(self) -> None:
         """Commit every queued "sent" record in one transaction, repeatedly, until the queue is empty."""
-        parts = cast(Table, DigestPartRow.__table__)
-        deliveries = cast(Table, DigestDeliveryRow.__table__)
         mark_part = (
-            update(parts)
-            .where(parts.c.id == bindparam("p_id"))
+            update(PARTS)
+            .where(PARTS.c.id == bindparam("p_id"))
             .values(
-                status="sent",
+                status=PartStatus.SENT,
                 chat_id=bindparam("p_chat"),
                 message_id=bindparam("p_message"),
                 sent_at=bindparam("p_at"),
@@ -395,9 +366,15 @@ class Ledger:
             )
         )
         close = (
-            update(deliveries)
-            .where(deliveries.c.id == bindparam("d_id"), deliveries.c.owner == bindparam("d_owner"))
-            .values(status="sent", owner=None, lease_until=None, sent_at=bindparam("p_at"), reason=None)
+            update(DELIVERIES)
+            .where(DELIVERIES.c.id == bindparam("d_id"), DELIVERIES.c.owner == bindparam("d_owner"))
+            .values(
+                status=DeliveryStatus.SENT,
+                owner=None,
+                lease_until=None,
+                sent_at=bindparam("p_at"),
+                reason=None,
+            )
         )
         while self._sent_queue:
             batch, self._sent_queue = self._sent_queue, []
@@ -423,7 +400,7 @@ class Ledger:
         stmt = (
             update(PARTS)
             .where(DigestPartRow.id == part_id)
-            .values(status="failed", reason=reason[:1000], attempts=attempts)
+            .values(status=PartStatus.FAILED, reason=reason[:1000], attempts=attempts)
         )
         async with self._write() as session:
             await session.execute(stmt)
@@ -433,7 +410,7 @@ class Ledger:
         delivery_id: int,
         owner: str,
         *,
-        status: str,
+        status: DeliveryStatus,
         now: datetime,
         reason: str | None = None,
         retry_at: datetime | None = None,
@@ -446,7 +423,7 @@ class Ledger:
                 status=status,
                 owner=None,
                 lease_until=None,
-                sent_at=now if status == "sent" else None,
+                sent_at=now if status == DeliveryStatus.SENT else None,
                 reason=None if reason is None else reason[:1000],
                 next_attempt_at=retry_at,
             )
@@ -458,50 +435,18 @@ class Ledger:
         """Give back this owner's unfinished claims (clean shutdown) so any instance resumes them at once."""
         stmt = (
             update(DELIVERIES)
-            .where(DigestDeliveryRow.owner == owner, DigestDeliveryRow.status == "sending")
-            .values(status="pending", owner=None, lease_until=None)
+            .where(DigestDeliveryRow.owner == owner, DigestDeliveryRow.status == DeliveryStatus.SENDING)
+            .values(status=DeliveryStatus.PENDING, owner=None, lease_until=None)
         )
         async with self._write() as session:
             return int(getattr(await (await session.connection()).execute(stmt), "rowcount", 0) or 0)
 
     async def migrate_chat(self, old_chat_id: int, new_chat_id: int) -> None:
-        """A group became a supergroup: move the subscriber and its deliveries to the new chat id."""
+        """A group became a supergroup: its deliveries move to the new chat id."""
         async with self._write() as session:
-            taken = await session.scalar(
-                select(SubscriberRow.chat_id).where(SubscriberRow.chat_id == new_chat_id)
-            )
-            if taken is None:
-                await session.execute(
-                    update(SubscriberRow)
-                    .where(SubscriberRow.chat_id == old_chat_id)
-                    .values(chat_id=new_chat_id)
-                )
             await session.execute(
                 update(DELIVERIES).where(DigestDeliveryRow.chat_id == old_chat_id).values(chat_id=new_chat_id)
             )
-
-    async def entries(self, chat_id: int | None = None) -> list[LedgerEntry]:
-        """Every ledger row (optionally one chat's), ordered by delivery and part."""
-        dd, dp = DigestDeliveryRow, DigestPartRow
-        stmt = (
-            select(
-                dd.id,
-                dd.chat_id,
-                dd.digest_date,
-                dd.status,
-                dp.part,
-                dp.status,
-                dp.message_id,
-                dp.attempts,
-                dp.reason,
-            )
-            .join(dp, dp.delivery_id == dd.id)
-            .order_by(dd.id, dp.part)
-        )
-        if chat_id is not None:
-            stmt = stmt.where(dd.chat_id == chat_id)
-        async with self._sessions() as session:
-            return [LedgerEntry(*row) for row in await session.execute(stmt)]
 
     async def prune(self, before: datetime) -> int:
         """Delete finished deliveries planned before `before`, with their parts, except each chat's latest
@@ -515,22 +460,22 @@ class Ledger:
         """
         dd = DELIVERIES
         newest = (
-            select(dd.c.chat_id, func.max(dd.c.claimed_at).label("cutoff"))
-            .where(dd.c.status == "sent")
+            select(dd.c.chat_id, func.max(dd.c.cutoff).label("cutoff"))
+            .where(dd.c.status == DeliveryStatus.SENT)
             .group_by(dd.c.chat_id)
             .subquery()
         )
         latest = select(dd.c.id).join(
-            newest, and_(dd.c.chat_id == newest.c.chat_id, dd.c.claimed_at == newest.c.cutoff)
+            newest, and_(dd.c.chat_id == newest.c.chat_id, dd.c.cutoff == newest.c.cutoff)
         )
         async with self._sessions() as session:
-            keep = set((await session.execute(latest.where(dd.c.status == "sent"))).scalars())
+            keep = set((await session.execute(latest.where(dd.c.status == DeliveryStatus.SENT))).scalars())
         deleted, after, used_texts = 0, 0, set[int]()
         while True:
             async with self._write() as session:
                 stmt = (
                     select(dd.c.id)
-                    .where(dd.c.id > after, dd.c.claimed_at < before, dd.c.status.in_(FINISHED))
+                    .where(dd.c.id > after, dd.c.cutoff < before, dd.c.status.in_(FINISHED))
                     .order_by(dd.c.id)
                     .limit(PRUNE_CHUNK)
                 )
@@ -546,9 +491,7 @@ class Ledger:
             after = found[-1]
             await asyncio.sleep(0)  # let commands and sends in between chunks
         async with self._write() as session:
-            candidates = sorted(used_texts)
-            for start in range(0, len(candidates), PRUNE_CHUNK):
-                chunk = candidates[start : start + PRUNE_CHUNK]
+            for chunk in chunks(sorted(used_texts), PRUNE_CHUNK):
                 still_used = select(PARTS.c.text_id).where(PARTS.c.text_id.in_(chunk))
                 await session.execute(
                     TEXTS.delete().where(TEXTS.c.id.in_(chunk), TEXTS.c.id.not_in(still_used))
@@ -558,17 +501,3 @@ class Ledger:
                 PLANS.delete().where(PLANS.c.cutoff < before, PLANS.c.id.not_in(referenced))
             )
         return deleted
-
-    async def delivery_status(self, delivery_id: int) -> str | None:
-        """The status of one delivery, or None when it does not exist."""
-        async with self._sessions() as session:
-            return await session.scalar(
-                select(DigestDeliveryRow.status).where(DigestDeliveryRow.id == delivery_id)
-            )
-
-    async def deliveries(self) -> list[tuple[int, str, str | None]]:
-        """(chat id, status, reason) of every delivery, for inspection and tests."""
-        dd = DigestDeliveryRow
-        async with self._sessions() as session:
-            rows = await session.execute(select(dd.chat_id, dd.status, dd.reason).order_by(dd.id))
-            return [(chat, status, reason) for chat, status, reason in rows]

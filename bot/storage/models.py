@@ -120,14 +120,14 @@ class DigestDeliveryRow(Base):
     __tablename__ = "digest_deliveries"
     __table_args__ = (
         UniqueConstraint("chat_id", "digest_date"),
-        Index("ix_digest_deliveries_chat_id_status_claimed_at", "chat_id", "status", "claimed_at"),
+        Index("ix_digest_deliveries_chat_id_status_cutoff", "chat_id", "status", "cutoff"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
     digest_date: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(STATUS_MAX_LENGTH), index=True)
-    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())  # the digest's content cut-off
+    cutoff: Mapped[datetime] = mapped_column(UTCDateTime())  # the digest's content cut-off
     plan_id: Mapped[int | None] = mapped_column(Integer)  # digest_plans.id; None: planned before 0005
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     article_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -1,14 +1,51 @@
-"""Plain immutable records returned by the Store (never ORM objects)."""
+"""The storage vocabulary: states, layouts and topic kinds as StrEnums, and the plain immutable records
+the repositories return (never ORM objects)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Final, Literal
+from enum import StrEnum
+from typing import Final
 
-TopicKind = Literal["follow", "mute"]
-TOPIC_KINDS: Final[frozenset[str]] = frozenset({"follow", "mute"})
-DIGEST_LAYOUTS: Final[frozenset[str]] = frozenset({"compact", "full"})
+
+class DeliveryStatus(StrEnum):
+    """Where one chat's digest delivery stands in the ledger."""
+
+    PENDING = "pending"  # planned, not claimed yet
+    SENDING = "sending"  # claimed by an instance under a lease
+    SENT = "sent"  # every part accepted by Telegram
+    FAILED = "failed"  # a part failed within the retry bound; claimed again after DELIVERY_RETRY_AFTER
+    BLOCKED = "blocked"  # Telegram answered 403: the chat is unsubscribed
+    EMPTY = "empty"  # nothing to send (no new articles, or all muted)
+
+
+# Delivery states nothing changes any more.
+FINISHED: Final = frozenset(
+    {DeliveryStatus.SENT, DeliveryStatus.FAILED, DeliveryStatus.BLOCKED, DeliveryStatus.EMPTY}
+)
+
+
+class PartStatus(StrEnum):
+    """Where one message (part) of a digest delivery stands."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class Layout(StrEnum):
+    """How a chat's digest is laid out."""
+
+    COMPACT = "compact"  # numbered headlines, a button per summary
+    FULL = "full"  # every summary written out
+
+
+class TopicKind(StrEnum):
+    """What a chat does with stories on a topic."""
+
+    FOLLOW = "follow"  # first in the digest, starred
+    MUTE = "mute"  # left out
 
 
 @dataclass(frozen=True)
@@ -36,7 +73,7 @@ class Subscriber:
     timezone: str
     created_at: datetime
     blocked: bool
-    digest_layout: str = "compact"
+    digest_layout: Layout = Layout.COMPACT
 
 
 @dataclass(frozen=True)
@@ -75,7 +112,7 @@ class Topic:
 
     id: int
     chat_id: int
-    kind: str
+    kind: TopicKind
     phrase: str
     vector: bytes | None
     created_at: datetime

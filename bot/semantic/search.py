@@ -9,8 +9,9 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from bot.storage import Article, Store
-from bot.summarizing import SummaryWorker
+from bot.semantic.worker import SummaryWorker
+from bot.storage import Article
+from bot.storage.articles import Articles
 from summarizer.embedding import Vectors
 
 # Reciprocal-rank fusion constant (Cormack et al. 2009): robust without calibrating the two scores.
@@ -49,6 +50,7 @@ class EmbeddingIndex:
     """All stored embeddings of one model as a matrix; refreshed incrementally (ids only grow)."""
 
     def __init__(self, model: str, dim: int) -> None:
+        """An empty index for `dim`-dimensional vectors of `model`."""
         self.model = model
         self.dim = dim
         # One attribute holding (ids, matrix): a reader in the worker thread always sees a matching pair.
@@ -62,7 +64,7 @@ class EmbeddingIndex:
     def __len__(self) -> int:
         return int(self._data[0].shape[0])
 
-    async def refresh(self, store: Store, *, max_age: float = 0.0) -> None:
+    async def refresh(self, articles: Articles, *, max_age: float = 0.0) -> None:
         """Load embeddings stored since the last refresh, unless that was less than max_age seconds ago."""
         now = time.monotonic()
         if now - self._refreshed_at < max_age:
@@ -71,7 +73,7 @@ class EmbeddingIndex:
             self._refreshed_at = now
             while True:
                 ids, matrix = self._data
-                rows = await store.embeddings_after(int(ids[-1]) if len(ids) else 0, self.model)
+                rows = await articles.embeddings_after(int(ids[-1]) if len(ids) else 0, self.model)
                 if not rows:
                     return
                 new_ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
@@ -104,8 +106,9 @@ class EmbeddingIndex:
 class SemanticSearch:
     """Embeds articles once when stored and ranks searches by meaning and by words."""
 
-    def __init__(self, store: Store, worker: SummaryWorker, *, min_similarity: float) -> None:
-        self._store = store
+    def __init__(self, articles: Articles, worker: SummaryWorker, *, min_similarity: float) -> None:
+        """Embed with `worker`'s embedder (none: keyword-only search), store vectors in `articles`."""
+        self._articles = articles
         self._worker = worker
         self.min_similarity = min_similarity
         embedder = worker.embedder
@@ -122,8 +125,8 @@ class SemanticSearch:
             return
         vectors = await self._worker.embed([article_text(article)])
         if vectors is not None:
-            await self._store.set_embedding(article.id, self.index.model, to_bytes(vectors[0]))
-            await self.index.refresh(self._store)
+            await self._articles.set_embedding(article.id, self.index.model, to_bytes(vectors[0]))
+            await self.index.refresh(self._articles)
 
     async def embed_one(self, text: str) -> npt.NDArray[np.float32] | None:
         """Embed one short text (a query or a topic) in the worker thread; None without an embedder."""
@@ -134,7 +137,7 @@ class SemanticSearch:
         """Stored embeddings of these articles (those without one are absent)."""
         if self.index is None:
             return {}
-        stored = await self._store.get_embeddings(article_ids, self.index.model)
+        stored = await self._articles.embeddings(article_ids, self.index.model)
         return {article_id: from_bytes(data) for article_id, data in stored.items()}
 
     def forget(self, article_id: int) -> None:
@@ -145,17 +148,17 @@ class SemanticSearch:
     async def search(self, query: str, limit: int, offset: int = 0) -> list[Article]:
         """Articles ranked by keyword relevance and embedding similarity together (RRF)."""
         keyword, semantic = await asyncio.gather(
-            self._store.keyword_article_ids(query, CANDIDATES), self._semantic_ids(query)
+            self._articles.keyword_ids(query, CANDIDATES), self._semantic_ids(query)
         )
         ranked = reciprocal_rank_fusion(semantic, keyword)
-        return await self._store.get_articles(ranked[offset : offset + limit])
+        return await self._articles.get_many(ranked[offset : offset + limit])
 
     async def _semantic_ids(self, query: str) -> list[int]:
         """Ids of the articles nearest to the query's meaning (embedding and scan in the worker thread)."""
         index, embedder = self.index, self._worker.embedder
         if index is None or embedder is None:
             return []
-        await index.refresh(self._store, max_age=REFRESH_SECONDS)
+        await index.refresh(self._articles, max_age=REFRESH_SECONDS)
 
         def rank() -> list[int]:
             return index.nearest(embedder.embed([query])[0], CANDIDATES, self.min_similarity)

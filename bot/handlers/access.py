@@ -1,4 +1,5 @@
-"""Who may change a chat's digest: anyone in a private chat; in a group, its admins and the outlet's editors.
+"""Who may do what, in one place: editors (ADMIN_IDS) post, delete and manage feeds; a chat's digest is
+changed by anyone in a private chat, and in a group by its admins and the outlet's editors.
 
 A group's subscription, digest time, zone, layout and topics are shared by every member, so only the
 group's admins (Telegram's getChatMember: owner or administrator), an anonymous admin posting as the group,
@@ -10,15 +11,14 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable, Coroutine
-from typing import Any, Final
+from typing import Final
 
 from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
 
-from bot.handlers.replies import Context, reply, user_id
-from bot.services import get_services
+from bot.context import Context
+from bot.handlers.replies import Handler, reply, user_id
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,10 @@ GROUP_TYPES: Final = frozenset({ChatType.GROUP, ChatType.SUPERGROUP})
 ADMIN_STATUSES: Final = frozenset({ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR})
 REFUSAL: Final = "In a group, only its admins can change the group's digest and topics."
 
-Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
+
+def is_editor(update: Update, context: Context) -> bool:
+    """Whether the sender is one of the outlet's editors."""
+    return context.services.is_admin(user_id(update))
 
 
 async def may_change_chat(update: Update, context: Context) -> bool:
@@ -40,7 +43,7 @@ async def may_change_chat(update: Update, context: Context) -> bool:
     sender = user_id(update)
     if sender is None:
         return False
-    if get_services(context).is_admin(sender):
+    if context.services.is_admin(sender):
         return True
     try:
         member = await context.bot.get_chat_member(chat.id, sender)
@@ -50,7 +53,20 @@ async def may_change_chat(update: Update, context: Context) -> bool:
     return member.status in ADMIN_STATUSES
 
 
-def group_admins_only(callback: Handler, *, only_with_args: bool = False) -> Handler:
+def editors_only(callback: Handler, action: str) -> Handler:
+    """Wrap an editors' command: anyone else is told, in one line, that only editors can `action`."""
+
+    @functools.wraps(callback)
+    async def guarded(update: Update, context: Context) -> None:
+        if not is_editor(update, context):
+            await reply(update, context, f"Sorry, only the outlet's editors can {action}.")
+            return
+        await callback(update, context)
+
+    return guarded
+
+
+def chat_admins_only(callback: Handler, *, only_with_args: bool = False) -> Handler:
     """Wrap a command that changes the chat's settings; only_with_args: bare use only reads."""
 
     @functools.wraps(callback)

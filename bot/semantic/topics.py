@@ -10,8 +10,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from bot.storage import Article
-from bot.storage.types import Topic
+from bot.storage.types import Article, Topic, TopicKind
 
 MAX_TOPIC_CHARS: Final = 60
 MAX_TOPICS: Final = 30
@@ -59,7 +58,7 @@ def judge(
         by_words = words_match(topic.phrase, article_words)
         if not by_words and similarity < min_similarity:
             continue
-        if topic.kind == "mute":
+        if topic.kind == TopicKind.MUTE:
             muted = True
         else:
             best = max(best, similarity + (1.0 if by_words else 0.0))

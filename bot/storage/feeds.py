@@ -1,4 +1,4 @@
-"""Store methods for followed feeds, their seen entries, and URL lookups of articles (mixed into Store)."""
+"""The feeds aggregate: followed RSS/Atom feeds, their polling state and the entries already seen."""
 
 from __future__ import annotations
 
@@ -7,10 +7,9 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, delete, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.storage.models import ArticleRow, FeedEntryRow, FeedRow
+from bot.storage.database import Database
+from bot.storage.models import FeedEntryRow, FeedRow
 from bot.storage.types import Feed
 
 
@@ -31,36 +30,18 @@ def _feed(row: FeedRow) -> Feed:
     )
 
 
-class FeedStoreMixin:
-    """Feeds, seen entries and article-by-URL lookups; relies on Store's sessions and dialect."""
+class Feeds:
+    """Followed feeds and their seen entries; every method is one short transaction."""
 
-    _sessions: async_sessionmaker[AsyncSession]
+    def __init__(self, db: Database) -> None:
+        """Use the shared database."""
+        self._db = db
+        self._sessions = db.sessions
 
-    @property
-    def dialect(self) -> str:  # overridden by Store
-        """Return the backend name."""
-        raise NotImplementedError
-
-    def _insert(self, model: type[Any]) -> postgresql.Insert | sqlite.Insert:  # overridden by Store
-        """Return a dialect-specific INSERT."""
-        raise NotImplementedError
-
-    async def article_id_by_url(self, url: str) -> tuple[int, str] | None:
-        """Return (id, title) of the oldest article stored with this source URL, or None."""
-        stmt = (
-            select(ArticleRow.id, ArticleRow.title)
-            .where(ArticleRow.source_url == url)
-            .order_by(ArticleRow.id)
-            .limit(1)
-        )
-        async with self._sessions() as session:
-            row = (await session.execute(stmt)).first()
-            return None if row is None else (row[0], row[1])
-
-    async def add_feed(self, *, url: str, title: str, added_by: int, now: datetime) -> tuple[Feed, bool]:
+    async def add(self, *, url: str, title: str, added_by: int, now: datetime) -> tuple[Feed, bool]:
         """Store a feed; return (feed, created) where created is False if the URL was already followed."""
         stmt = (
-            self._insert(FeedRow)
+            self._db.insert(FeedRow)
             .values(url=url, title=title, added_by=added_by, created_at=now, failures=0, next_poll_at=None)
             .on_conflict_do_nothing(index_elements=[FeedRow.url])
         )
@@ -71,18 +52,18 @@ class FeedStoreMixin:
             assert row is not None
             return _feed(row), created
 
-    async def get_feed(self, feed_id: int) -> Feed | None:
+    async def get(self, feed_id: int) -> Feed | None:
         """Return the feed with this id, or None."""
         async with self._sessions() as session:
             row = await session.get(FeedRow, feed_id)
             return None if row is None else _feed(row)
 
-    async def list_feeds(self) -> list[Feed]:
+    async def all(self) -> list[Feed]:
         """Return every followed feed, oldest first."""
         async with self._sessions() as session:
             return [_feed(row) for row in await session.scalars(select(FeedRow).order_by(FeedRow.id))]
 
-    async def due_feeds(self, now: datetime) -> list[Feed]:
+    async def due(self, now: datetime) -> list[Feed]:
         """Return the feeds whose back-off (if any) has expired at `now`."""
         stmt = (
             select(FeedRow)
@@ -92,14 +73,14 @@ class FeedStoreMixin:
         async with self._sessions() as session:
             return [_feed(row) for row in await session.scalars(stmt)]
 
-    async def remove_feed(self, feed_id: int) -> bool:
+    async def remove(self, feed_id: int) -> bool:
         """Stop following a feed (its seen entries go with it); True if it existed."""
         async with self._sessions.begin() as session:
             await session.execute(delete(FeedEntryRow).where(FeedEntryRow.feed_id == feed_id))
             result = await session.execute(delete(FeedRow).where(FeedRow.id == feed_id))
             return bool(cast(CursorResult[Any], result).rowcount)
 
-    async def record_feed_success(
+    async def record_success(
         self, feed_id: int, *, etag: str | None, last_modified: str | None, now: datetime
     ) -> None:
         """Remember the validators for the next conditional GET and clear the back-off."""
@@ -114,7 +95,7 @@ class FeedStoreMixin:
         async with self._sessions.begin() as session:
             await session.execute(update(FeedRow).where(FeedRow.id == feed_id).values(**values))
 
-    async def record_feed_failure(
+    async def record_failure(
         self, feed_id: int, *, error: str, now: datetime, next_poll_at: datetime
     ) -> None:
         """Count a failed poll and postpone the next one until `next_poll_at`."""
@@ -147,6 +128,6 @@ class FeedStoreMixin:
         rows = [{"feed_id": feed_id, "entry_key": key, "seen_at": now} for key in dict.fromkeys(keys)]
         if not rows:
             return
-        stmt = self._insert(FeedEntryRow).values(rows).on_conflict_do_nothing()
+        stmt = self._db.insert(FeedEntryRow).values(rows).on_conflict_do_nothing()
         async with self._sessions.begin() as session:
             await session.execute(stmt)

@@ -1,7 +1,5 @@
-"""Every outgoing message goes through here: replies (`send_html`) and the digest delivery engine.
-
-The engine drains the durable ledger (`bot.storage.ledger`): it claims deliveries under a lease, sends
-their parts in order and records each outcome right after Telegram answers. Rate limits: PTB's
+"""The digest delivery engine drains the durable ledger (`bot.storage.ledger`): it claims deliveries under
+a lease, sends their parts in order and records each outcome right after Telegram answers. Rate limits: PTB's
 `AIORateLimiter` (built in `bot.app`) enforces the global rate (SEND_RATE), 20/min per group and pauses
 *every* request while a 429's retry_after runs; it does not limit private chats, so the engine spaces
 the parts of one private chat by `PRIVATE_CHAT_INTERVAL` itself.
@@ -25,66 +23,25 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Final
+from typing import Final, NoReturn
 
-from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message
-from telegram.constants import ParseMode
+from telegram import Bot, Message
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 
 from bot.clock import Clock
-from bot.formatting import MESSAGE_LIMIT, split_message
-from bot.storage import Store
+from bot.delivery.errors import ChatBlocked, LeaseLost, PartFailed
+from bot.storage import DeliveryStatus, Store
 from bot.storage.ledger import Claim, ClaimedPart
 
 log = logging.getLogger(__name__)
-_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 PRIVATE_CHAT_INTERVAL: Final = 1.0  # Telegram: about one message per second in a private chat
 BACKOFF_CAP: Final = 30.0
 MAX_RATE_LIMIT_WAITS: Final = 50
 RETRY_WINDOW: Final = timedelta(hours=20)  # a failed digest is retried until the next one is near
+BlockedHook = Callable[[int], Awaitable[None]]  # chat id
+MigratedHook = Callable[[int, int], Awaitable[None]]  # old chat id, new chat id
 _TAG: Final = re.compile(r"<[^>]+>")
 _ARTICLE_REF: Final = re.compile(r"#(\d+)")
-
-
-async def send_html(
-    bot: Bot,
-    chat_id: int,
-    html_text: str,
-    *,
-    reply_markup: InlineKeyboardMarkup | None = None,
-    limit: int = MESSAGE_LIMIT,
-) -> list[Message]:
-    """Send `html_text` to `chat_id` as one or more messages; errors (403, 400...) propagate."""
-    chunks = split_message(html_text, limit)
-    sent: list[Message] = []
-    for index, chunk in enumerate(chunks):
-        markup = reply_markup if index == len(chunks) - 1 else None
-        sent.append(
-            await bot.send_message(
-                chat_id,
-                chunk,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup,
-                link_preview_options=_NO_PREVIEW,
-            )
-        )
-    return sent
-
-
-class DeliveryError(Exception):
-    """Base class of the delivery engine's own errors."""
-
-
-class ChatBlocked(DeliveryError):
-    """Telegram answered 403: the user blocked the bot or the chat is gone."""
-
-
-class LeaseLost(DeliveryError):
-    """Another instance took the delivery over (this one's lease expired); stop without sending."""
-
-
-class PartFailed(DeliveryError):
-    """A part could not be sent within the retry bound (or Telegram refused it for good)."""
 
 
 def html_to_plain(html_text: str) -> str:
@@ -116,12 +73,13 @@ class DeliveryEngine:
         clock: Clock,
         config: EngineConfig,
         *,
-        on_blocked: Callable[[int], Awaitable[None]] | None = None,
-        on_migrated: Callable[[int, int], Awaitable[None]] | None = None,
+        on_blocked: BlockedHook | None = None,
+        on_migrated: MigratedHook | None = None,
     ) -> None:
-        """Wire the engine; `on_blocked`/`on_migrated` let the app drop or move the chat's job."""
+        """Wire the engine; `on_blocked`/`on_migrated` (also settable later, before `start`) let the
+        app drop or move the chat's digest job."""
         self._bot, self._store, self._clock, self._config = bot, store, clock, config
-        self._on_blocked, self._on_migrated = on_blocked, on_migrated
+        self.on_blocked, self.on_migrated = on_blocked, on_migrated
         self.owner = f"{uuid.uuid4().hex[:12]}"
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -156,14 +114,6 @@ class DeliveryEngine:
     def kick(self) -> None:
         """New work was planned: claim now instead of at the next poll."""
         self._wake.set()
-
-    async def drain(self) -> int:
-        """Claim and deliver until nothing is claimable; return the deliveries handled (tests, /digest)."""
-        handled = 0
-        while claims := await self._claim(self._config.in_flight):
-            await asyncio.gather(*(self._deliver(claim) for claim in claims))
-            handled += len(claims)
-        return handled
 
     # --- the loop ---
 
@@ -242,12 +192,16 @@ class DeliveryEngine:
                 last_sent = loop.time()
         except ChatBlocked as exc:
             log.info("chat %s blocked the bot; unsubscribing it", chat_id)
-            await self._store.mark_blocked(chat_id)
+            await self._store.subscribers.mark_blocked(chat_id)
             await ledger.finish(
-                claim.delivery_id, self.owner, status="blocked", now=self._clock(), reason=str(exc)
+                claim.delivery_id,
+                self.owner,
+                status=DeliveryStatus.BLOCKED,
+                now=self._clock(),
+                reason=str(exc),
             )
-            if self._on_blocked is not None:
-                await self._on_blocked(chat_id)
+            if self.on_blocked is not None:
+                await self.on_blocked(chat_id)
             return
         except LeaseLost:
             log.warning("lost the lease on delivery %s; another instance resumes it", claim.delivery_id)
@@ -258,7 +212,7 @@ class DeliveryEngine:
             await ledger.finish(
                 claim.delivery_id,
                 self.owner,
-                status="failed",
+                status=DeliveryStatus.FAILED,
                 now=self._clock(),
                 reason=str(exc),
                 retry_at=retry_at,
@@ -267,7 +221,7 @@ class DeliveryEngine:
         finally:
             self._held.pop(claim.delivery_id, None)
         if not claim.parts:  # every part went out before a crash; the last "sent" record closes the rest
-            await ledger.finish(claim.delivery_id, self.owner, status="sent", now=self._clock())
+            await ledger.finish(claim.delivery_id, self.owner, status=DeliveryStatus.SENT, now=self._clock())
 
     async def _keep_lease(self, claim: Claim) -> None:
         """Fencing before a send: re-check and extend the lease in the database when it may be running
@@ -305,25 +259,12 @@ class DeliveryEngine:
                 )
                 raise ChatBlocked(exc.message) from exc
             except ChatMigrated as exc:
-                log.info("chat %s migrated to %s; resending there", chat_id, exc.new_chat_id)
-                await self._store.ledger.migrate_chat(chat_id, exc.new_chat_id)
-                if self._on_migrated is not None:
-                    await self._on_migrated(chat_id, exc.new_chat_id)
+                await self._migrate(chat_id, exc.new_chat_id)
                 chat_id, attempts = exc.new_chat_id, attempts - 1
                 continue
             except BadRequest as exc:
-                if "can't parse entities" in exc.message.lower() and not plain:
-                    refs = ", ".join(sorted(set(_ARTICLE_REF.findall(html_to_plain(part.html))))) or "unknown"
-                    log.error(
-                        "digest part %s for chat %s was rejected (%s); resending as plain text. articles: %s",
-                        part.part,
-                        chat_id,
-                        exc.message,
-                        refs,
-                    )
-                    plain = True
-                    continue
-                await self._fail(part, attempts, f"bad request: {exc.message}")
+                plain = await self._refused(part, chat_id, exc, attempts, plain=plain)
+                continue
             except NetworkError as exc:  # 5xx, timeouts, connection errors (BadRequest handled above)
                 if attempts > self._config.send_retries:
                     await self._fail(part, attempts, f"gave up after {attempts} attempts: {exc.message}")
@@ -343,16 +284,41 @@ class DeliveryEngine:
             )
             return chat_id
 
+    async def _migrate(self, old_chat_id: int, new_chat_id: int) -> None:
+        """A group became a supergroup: move its subscription and deliveries, then its job."""
+        log.info("chat %s migrated to %s; resending there", old_chat_id, new_chat_id)
+        await self._store.subscribers.migrate(old_chat_id, new_chat_id)
+        await self._store.ledger.migrate_chat(old_chat_id, new_chat_id)
+        if self.on_migrated is not None:
+            await self.on_migrated(old_chat_id, new_chat_id)
+
+    async def _refused(
+        self, part: ClaimedPart, chat_id: int, exc: BadRequest, attempts: int, *, plain: bool
+    ) -> bool:
+        """A 400: HTML Telegram can't parse is resent once as plain text (True); anything else fails."""
+        if "can't parse entities" in exc.message.lower() and not plain:
+            refs = ", ".join(sorted(set(_ARTICLE_REF.findall(html_to_plain(part.html))))) or "unknown"
+            log.error(
+                "digest part %s for chat %s was rejected (%s); resending as plain text. articles: %s",
+                part.part,
+                chat_id,
+                exc.message,
+                refs,
+            )
+            return True
+        await self._fail(part, attempts, f"bad request: {exc.message}")
+
     async def _send(self, chat_id: int, part: ClaimedPart, *, plain: bool) -> Message:
+        """One sendMessage: HTML (the Defaults' parse mode) or, after a parse error, the plain text."""
         timeout = self._config.send_timeout
         # The stored keyboard already is Bot API JSON: hand it to PTB as is (api_kwargs are sent verbatim)
         # instead of building an InlineKeyboardMarkup per message only for PTB to serialize it back.
         extra = {"reply_markup": part.markup} if part.markup is not None else None
-        if plain:
+        if plain:  # parse_mode=None overrides the Defaults' HTML
             return await self._bot.send_message(
                 chat_id,
                 html_to_plain(part.html),
-                link_preview_options=_NO_PREVIEW,
+                parse_mode=None,
                 read_timeout=timeout,
                 write_timeout=timeout,
                 connect_timeout=timeout,
@@ -361,15 +327,13 @@ class DeliveryEngine:
         return await self._bot.send_message(
             chat_id,
             part.html,
-            parse_mode=ParseMode.HTML,
-            link_preview_options=_NO_PREVIEW,
             read_timeout=timeout,
             write_timeout=timeout,
             connect_timeout=timeout,
             api_kwargs=extra,
         )
 
-    async def _fail(self, part: ClaimedPart, attempts: int, reason: str) -> None:
+    async def _fail(self, part: ClaimedPart, attempts: int, reason: str) -> NoReturn:
         await self._store.ledger.part_failed(part.part_id, reason=reason, attempts=attempts)
         raise PartFailed(reason)
 

@@ -1,4 +1,5 @@
-"""Digest content as pure functions: topics, merged stories, compact or full layout, clean splits."""
+"""What a digest says, as pure functions: mute, merge same-event stories, followed first, then the
+compact pages (numbered headlines; the items each page's buttons are for) or the full pages."""
 
 from __future__ import annotations
 
@@ -8,20 +9,14 @@ from datetime import date
 from typing import Final
 
 import numpy as np
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.formatting import MESSAGE_LIMIT, esc, split_message, visible_len
-from bot.storage import Article
-from bot.storage.types import Topic
-from bot.topics import Vector, judge
+from bot.semantic.topics import Vector, judge
+from bot.storage.types import Article, Layout, Topic
 
 COMPACT_ITEMS_PER_MESSAGE: Final = 8
 # Room left in each compact message so that expanding one or two summaries still fits in 4096.
 COMPACT_CHARS_PER_MESSAGE: Final = 2500
-EXPAND_PREFIX: Final = "x"
-FOLLOW_PREFIX: Final = "f"
-MUTE_PREFIX: Final = "m"
-LAYOUTS: Final = ("compact", "full")
 
 
 @dataclass(frozen=True)
@@ -34,11 +29,11 @@ class Story:
 
 
 @dataclass(frozen=True)
-class DigestMessage:
-    """One message of a digest: Telegram HTML and its inline keyboard (None for none)."""
+class Page:
+    """One message of a digest: Telegram HTML, and (number, article id) of each item it has buttons for."""
 
     html: str
-    keyboard: InlineKeyboardMarkup | None
+    items: tuple[tuple[int, int], ...] = ()
 
 
 def merge_stories(articles: list[Article], vectors: dict[int, Vector], min_similarity: float) -> list[Story]:
@@ -124,40 +119,31 @@ def summary_line(article: Article) -> str:
     return f"<i>{esc(article.summary.strip() or '(no summary)')}</i>"
 
 
-def item_buttons(number: int, article_id: int) -> list[InlineKeyboardButton]:
-    """The buttons of one compact item: expand its summary, follow or mute stories like it."""
-    return [
-        InlineKeyboardButton(f"{number} ▾ summary", callback_data=f"{EXPAND_PREFIX}:{number}:{article_id}"),
-        InlineKeyboardButton("👍 follow", callback_data=f"{FOLLOW_PREFIX}:{article_id}"),
-        InlineKeyboardButton("🔇 mute", callback_data=f"{MUTE_PREFIX}:{article_id}"),
-    ]
-
-
 def header(day: date, stories: list[Story]) -> str:
     """The digest's first paragraph."""
     count = f"{len(stories)} stor{'y' if len(stories) == 1 else 'ies'}"
     return f"📰 <b>Your digest for {day:%A, %d %B %Y}</b> — {count}"
 
 
-def render_compact(day: date, stories: list[Story]) -> list[DigestMessage]:
-    """Numbered headlines with buttons, a few per message so every message stays short."""
-    messages: list[DigestMessage] = []
+def compact_pages(day: date, stories: list[Story]) -> list[Page]:
+    """Numbered headlines, a few per message so every message stays short (and an item can expand)."""
+    pages: list[Page] = []
     blocks: list[str] = [header(day, stories)]
-    rows: list[list[InlineKeyboardButton]] = []
+    items: list[tuple[int, int]] = []
     for number, story in enumerate(stories, start=1):
         block = headline(number, story)
         too_long = visible_len("\n\n".join([*blocks, block])) > COMPACT_CHARS_PER_MESSAGE
-        if rows and (len(rows) == COMPACT_ITEMS_PER_MESSAGE or too_long):
-            messages.append(DigestMessage("\n\n".join(blocks), InlineKeyboardMarkup(rows)))
-            blocks, rows = [], []
+        if items and (len(items) == COMPACT_ITEMS_PER_MESSAGE or too_long):
+            pages.append(Page("\n\n".join(blocks), tuple(items)))
+            blocks, items = [], []
         blocks.append(block)
-        rows.append(item_buttons(number, story.lead.id))
-    if rows:
-        messages.append(DigestMessage("\n\n".join(blocks), InlineKeyboardMarkup(rows)))
-    return messages
+        items.append((number, story.lead.id))
+    if items:
+        pages.append(Page("\n\n".join(blocks), tuple(items)))
+    return pages
 
 
-def render_full(day: date, stories: list[Story]) -> list[DigestMessage]:
+def full_pages(day: date, stories: list[Story]) -> list[Page]:
     """Every story with its summary, split between stories under Telegram's limit."""
     blocks = [header(day, stories)]
     for number, story in enumerate(stories, start=1):
@@ -167,20 +153,20 @@ def render_full(day: date, stories: list[Story]) -> list[DigestMessage]:
         if story.also:
             lines.append(_also(story))
         blocks.append("\n".join(lines))
-    return [DigestMessage(part, None) for part in split_message("\n\n".join(blocks), MESSAGE_LIMIT)]
+    return [Page(part) for part in split_message("\n\n".join(blocks), MESSAGE_LIMIT)]
 
 
-def build_digest(
+def lay_out(
     articles: list[Article],
     vectors: dict[int, Vector],
     topics: list[tuple[Topic, Vector | None]],
     *,
     day: date,
-    layout: str,
+    layout: Layout,
     topic_min_similarity: float,
     merge_min_similarity: float,
-) -> list[DigestMessage]:
-    """The whole digest for one subscriber; [] when nothing is left after muting."""
+) -> list[Page]:
+    """The whole digest for one chat; [] when nothing is left after muting."""
     stories = arrange(
         articles,
         vectors,
@@ -190,7 +176,7 @@ def build_digest(
     )
     if not stories:
         return []
-    return render_full(day, stories) if layout == "full" else render_compact(day, stories)
+    return full_pages(day, stories) if layout == Layout.FULL else compact_pages(day, stories)
 
 
 def toggle_item(message_html: str, number: int, summary_html: str) -> str | None:

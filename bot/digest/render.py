@@ -1,0 +1,155 @@
+"""From pages to Telegram: each page's inline keyboard, the callback data its buttons carry (encoded and
+decoded here only), and the parts the ledger stores (split under the limit, the keyboard on the last)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.digest.layout import Page, lay_out
+from bot.formatting import split_message
+from bot.semantic.search import SemanticSearch, from_bytes
+from bot.semantic.topics import Vector
+from bot.storage.ledger import PartText
+from bot.storage.types import Article, Layout, Topic
+
+MAX_ID_DIGITS = 18  # callback numbers longer than this are forged or corrupted
+
+
+class Action(StrEnum):
+    """What a digest button does; the value is the callback data's prefix."""
+
+    EXPAND = "x"  # x:<item number>:<article id> expands (or collapses) that item's summary in place
+    FOLLOW = "f"  # f:<article id> follows stories like this one
+    MUTE = "m"  # m:<article id> mutes stories like this one
+
+
+@dataclass(frozen=True)
+class Press:
+    """A decoded button press: the action and its numbers."""
+
+    action: Action
+    numbers: tuple[int, ...]
+
+
+def encode(action: Action, *numbers: int) -> str:
+    """The callback data of a button."""
+    return ":".join([action.value, *map(str, numbers)])
+
+
+def decode(data: str) -> Press | None:
+    """The press behind callback data; None when it is malformed or of an unknown kind."""
+    prefix, *rest = data.split(":")
+    if not rest or not all(p.isascii() and p.isdigit() and len(p) <= MAX_ID_DIGITS for p in rest):
+        return None
+    try:
+        action = Action(prefix)
+    except ValueError:
+        return None
+    numbers = tuple(int(p) for p in rest)
+    expected = 2 if action == Action.EXPAND else 1
+    return Press(action, numbers) if len(numbers) == expected else None
+
+
+@dataclass(frozen=True)
+class DigestMessage:
+    """One message of a digest: Telegram HTML and its inline keyboard (None for none)."""
+
+    html: str
+    keyboard: InlineKeyboardMarkup | None
+
+
+def item_buttons(number: int, article_id: int) -> list[InlineKeyboardButton]:
+    """The buttons of one compact item: expand its summary, follow or mute stories like it."""
+    return [
+        InlineKeyboardButton(f"{number} ▾ summary", callback_data=encode(Action.EXPAND, number, article_id)),
+        InlineKeyboardButton("👍 follow", callback_data=encode(Action.FOLLOW, article_id)),
+        InlineKeyboardButton("🔇 mute", callback_data=encode(Action.MUTE, article_id)),
+    ]
+
+
+def message_of(page: Page) -> DigestMessage:
+    """A page with its keyboard (a row of buttons per item)."""
+    rows = [item_buttons(number, article_id) for number, article_id in page.items]
+    return DigestMessage(page.html, InlineKeyboardMarkup(rows) if rows else None)
+
+
+def toggled_keyboard(markup: InlineKeyboardMarkup | None, data: str) -> InlineKeyboardMarkup | None:
+    """The same keyboard with the pressed summary button's label flipped (▾ summary ↔ ▴ hide)."""
+    if markup is None:
+        return None
+    rows = []
+    for row in markup.inline_keyboard:
+        buttons = []
+        for button in row:
+            text = button.text
+            if button.callback_data == data:
+                number = text.split(" ", 1)[0]
+                text = f"{number} ▴ hide" if "▾" in text else f"{number} ▾ summary"
+            buttons.append(InlineKeyboardButton(text, callback_data=button.callback_data, url=button.url))
+        rows.append(buttons)
+    return InlineKeyboardMarkup(rows)
+
+
+def build_digest(
+    articles: list[Article],
+    vectors: dict[int, Vector],
+    topics: list[tuple[Topic, Vector | None]],
+    *,
+    day: date,
+    layout: Layout,
+    topic_min_similarity: float,
+    merge_min_similarity: float,
+) -> list[DigestMessage]:
+    """The whole digest for one chat as messages with keyboards; [] when nothing is left after muting."""
+    pages = lay_out(
+        articles,
+        vectors,
+        topics,
+        day=day,
+        layout=layout,
+        topic_min_similarity=topic_min_similarity,
+        merge_min_similarity=merge_min_similarity,
+    )
+    return [message_of(page) for page in pages]
+
+
+class DigestRenderer:
+    """Lays out one chat's digest (its topics, merged stories, its layout) as messages or ledger parts."""
+
+    def __init__(self, semantic: SemanticSearch, *, topic_min_similarity: float, merge_min_similarity: float):
+        """Read stored vectors through `semantic`; the thresholds are the settings'."""
+        self._semantic = semantic
+        self._topic_min, self._merge_min = topic_min_similarity, merge_min_similarity
+
+    async def messages(
+        self, articles: list[Article], day: date, layout: Layout, topics: list[Topic]
+    ) -> list[DigestMessage]:
+        """The digest messages with their inline keyboards ([] when nothing is left to show)."""
+        if not articles:
+            return []
+        vectors = await self._semantic.vectors_of([a.id for a in articles])
+        return build_digest(
+            articles,
+            vectors,
+            [(t, from_bytes(t.vector) if t.vector else None) for t in topics],
+            day=day,
+            layout=layout,
+            topic_min_similarity=self._topic_min,
+            merge_min_similarity=self._merge_min,
+        )
+
+    async def parts(
+        self, articles: list[Article], day: date, layout: Layout, topics: list[Topic]
+    ) -> tuple[PartText, ...]:
+        """The messages split to Telegram's limit; a message's keyboard rides on its last chunk."""
+        parts: list[PartText] = []
+        for message in await self.messages(articles, day, layout, topics):
+            chunks = split_message(message.html)
+            markup = json.dumps(message.keyboard.to_dict()) if message.keyboard is not None else None
+            parts += [PartText(c, markup if i == len(chunks) - 1 else None) for i, c in enumerate(chunks)]
+        return tuple(parts)

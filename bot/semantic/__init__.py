@@ -1,0 +1,1 @@
+"""Meaning: the inference worker thread (summaries and embeddings), hybrid search, topic matching."""

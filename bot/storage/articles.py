@@ -1,0 +1,205 @@
+"""The articles aggregate: articles, their embeddings, full-text search and lookups by URL or content."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, delete, select
+from sqlalchemy.exc import IntegrityError
+
+from bot.storage.database import Database, require_aware
+from bot.storage.errors import DuplicateArticleError
+from bot.storage.hashing import content_hash
+from bot.storage.models import SOURCE_URL_MAX_LENGTH, TITLE_MAX_LENGTH, ArticleEmbeddingRow, ArticleRow
+from bot.storage.search import (
+    postgresql_keyword_ids,
+    postgresql_search,
+    query_words,
+    sqlite_keyword_ids,
+    sqlite_search,
+)
+from bot.storage.types import Article
+
+
+def _article(row: ArticleRow) -> Article:
+    """Convert an ORM row to an Article."""
+    return Article(
+        id=row.id,
+        title=row.title,
+        body=row.body,
+        source_url=row.source_url,
+        posted_by=row.posted_by,
+        created_at=row.created_at,
+        summary=row.summary,
+        summarizer=row.summarizer,
+        content_hash=row.content_hash,
+    )
+
+
+class Articles:
+    """Stored articles; every method is one short transaction."""
+
+    def __init__(self, db: Database) -> None:
+        """Use the shared database."""
+        self._db = db
+
+    async def add(
+        self,
+        *,
+        title: str,
+        body: str,
+        summary: str,
+        summarizer: str,
+        posted_by: int,
+        source_url: str | None = None,
+        created_at: datetime,
+    ) -> Article:
+        """Store an article; raise DuplicateArticleError if its normalized body is already stored."""
+        if len(title) > TITLE_MAX_LENGTH:
+            raise ValueError(f"title longer than {TITLE_MAX_LENGTH} characters")
+        if source_url is not None and len(source_url) > SOURCE_URL_MAX_LENGTH:
+            raise ValueError(f"source_url longer than {SOURCE_URL_MAX_LENGTH} characters")
+        require_aware(created_at, "created_at")
+        digest = content_hash(title, body)
+        existing = await self._id_by_hash(digest)
+        if existing is not None:
+            raise DuplicateArticleError(existing)
+        row = ArticleRow(
+            title=title,
+            body=body,
+            source_url=source_url,
+            posted_by=posted_by,
+            created_at=created_at.astimezone(UTC),
+            summary=summary,
+            summarizer=summarizer,
+            content_hash=digest,
+        )
+        try:
+            async with self._db.sessions.begin() as session:
+                session.add(row)
+        except IntegrityError:
+            raced = await self._id_by_hash(digest)
+            if raced is None:
+                raise
+            raise DuplicateArticleError(raced) from None
+        return _article(row)
+
+    async def _id_by_hash(self, digest: str) -> int | None:
+        """Return the id of the article with this content hash, if any."""
+        async with self._db.sessions() as session:
+            return await session.scalar(select(ArticleRow.id).where(ArticleRow.content_hash == digest))
+
+    async def get(self, article_id: int) -> Article | None:
+        """Return the article with this id, or None."""
+        async with self._db.sessions() as session:
+            row = await session.get(ArticleRow, article_id)
+            return None if row is None else _article(row)
+
+    async def get_many(self, article_ids: list[int]) -> list[Article]:
+        """Return the articles with these ids, in the order given (missing ids are skipped)."""
+        if not article_ids:
+            return []
+        found = {
+            a.id: a for a in await self._select(select(ArticleRow).where(ArticleRow.id.in_(article_ids)))
+        }
+        return [found[i] for i in article_ids if i in found]
+
+    async def find_duplicate(self, title: str, body: str) -> Article | None:
+        """Return the stored article whose normalized body matches, or None."""
+        stmt = select(ArticleRow).where(ArticleRow.content_hash == content_hash(title, body))
+        found = await self._select(stmt)
+        return found[0] if found else None
+
+    async def id_by_url(self, url: str) -> tuple[int, str] | None:
+        """Return (id, title) of the oldest article stored with this source URL, or None."""
+        stmt = (
+            select(ArticleRow.id, ArticleRow.title)
+            .where(ArticleRow.source_url == url)
+            .order_by(ArticleRow.id)
+            .limit(1)
+        )
+        async with self._db.sessions() as session:
+            row = (await session.execute(stmt)).first()
+            return None if row is None else (row[0], row[1])
+
+    async def latest(self, limit: int) -> list[Article]:
+        """Return up to limit articles, newest first."""
+        stmt = select(ArticleRow).order_by(ArticleRow.created_at.desc(), ArticleRow.id.desc()).limit(limit)
+        return await self._select(stmt)
+
+    async def between(self, start: datetime, end: datetime) -> list[Article]:
+        """Return articles with start < created_at <= end, oldest first."""
+        stmt = (
+            select(ArticleRow)
+            .where(
+                ArticleRow.created_at > require_aware(start, "start"),
+                ArticleRow.created_at <= require_aware(end, "end"),
+            )
+            .order_by(ArticleRow.created_at.asc(), ArticleRow.id.asc())
+        )
+        return await self._select(stmt)
+
+    async def search(self, query: str, limit: int = 10) -> list[Article]:
+        """Full-text search requiring every word (as a prefix); best match first, then newest."""
+        words = query_words(query)
+        if not words or limit <= 0:
+            return []
+        if self._db.dialect == "postgresql":
+            return await self._select(postgresql_search(words, limit))
+        return await self._select(sqlite_search(words, limit))
+
+    async def keyword_ids(self, query: str, limit: int = 50) -> list[int]:
+        """Ids of articles matching any word of query (as a prefix), most relevant first."""
+        words = query_words(query)
+        if not words or limit <= 0:
+            return []
+        postgres = self._db.dialect == "postgresql"
+        stmt = postgresql_keyword_ids(words, limit) if postgres else sqlite_keyword_ids(words, limit)
+        async with self._db.sessions() as session:
+            return [int(i) for i in await session.scalars(stmt)]
+
+    async def delete(self, article_id: int) -> bool:
+        """Delete the article (and its search entry and embedding); return True if it existed."""
+        async with self._db.sessions.begin() as session:
+            result = await session.execute(delete(ArticleRow).where(ArticleRow.id == article_id))
+            return bool(cast(CursorResult[Any], result).rowcount)
+
+    async def set_embedding(self, article_id: int, model: str, vector: bytes) -> None:
+        """Store (or replace) an article's embedding."""
+        values = {"article_id": article_id, "model": model, "vector": vector}
+        stmt = (
+            self._db.insert(ArticleEmbeddingRow)
+            .values(values)
+            .on_conflict_do_update(index_elements=[ArticleEmbeddingRow.article_id], set_=values)
+        )
+        async with self._db.sessions.begin() as session:
+            await session.execute(stmt)
+
+    async def embeddings_after(
+        self, article_id: int, model: str, limit: int = 5000
+    ) -> list[tuple[int, bytes]]:
+        """(article id, vector bytes) of this model's embeddings with id > article_id, by id."""
+        emb = ArticleEmbeddingRow
+        stmt = (
+            select(emb.article_id, emb.vector)
+            .where(emb.article_id > article_id, emb.model == model)
+            .order_by(emb.article_id)
+            .limit(limit)
+        )
+        async with self._db.sessions() as session:
+            return [(int(r[0]), bytes(r[1])) for r in await session.execute(stmt)]
+
+    async def embeddings(self, article_ids: list[int], model: str) -> dict[int, bytes]:
+        """Vector bytes of these articles' embeddings (articles without one are absent)."""
+        if not article_ids:
+            return {}
+        emb = ArticleEmbeddingRow
+        stmt = select(emb.article_id, emb.vector).where(emb.article_id.in_(article_ids), emb.model == model)
+        async with self._db.sessions() as session:
+            return {int(r[0]): bytes(r[1]) for r in await session.execute(stmt)}
+
+    async def _select(self, stmt: Any) -> list[Article]:
+        """Run a SELECT of ArticleRow and convert the rows."""
+        async with self._db.sessions() as session:
+            return [_article(row) for row in await session.scalars(stmt)]

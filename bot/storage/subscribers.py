@@ -1,0 +1,153 @@
+"""The subscribers aggregate: one row per chat with its digest settings (time, zone, layout, state)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, time
+from typing import Any
+
+from sqlalchemy import select, update
+
+from bot.storage.database import Database, chunks, require_aware, require_naive_time
+from bot.storage.errors import SubscriberNotFoundError
+from bot.storage.models import SubscriberRow, TopicRow
+from bot.storage.topics import topic_of
+from bot.storage.types import Layout, Subscriber, Topic
+
+
+def _subscriber(row: SubscriberRow) -> Subscriber:
+    """Convert an ORM row to a Subscriber."""
+    return Subscriber(
+        chat_id=row.chat_id,
+        subscribed=row.subscribed,
+        digest_time=row.digest_time,
+        timezone=row.timezone,
+        created_at=row.created_at,
+        blocked=row.blocked,
+        digest_layout=Layout(row.digest_layout),
+    )
+
+
+class Subscribers:
+    """Chats and their digest settings; every method is one short transaction."""
+
+    def __init__(self, db: Database) -> None:
+        """Use the shared database."""
+        self._db = db
+
+    async def get(self, chat_id: int) -> Subscriber | None:
+        """Return the chat's subscriber row, or None."""
+        async with self._db.sessions() as session:
+            row = await session.get(SubscriberRow, chat_id)
+            return None if row is None else _subscriber(row)
+
+    async def ensure(self, chat_id: int, *, digest_time: time, timezone: str, now: datetime) -> Subscriber:
+        """Return the chat's subscriber, creating an unsubscribed one with these defaults if missing."""
+        values = {
+            "chat_id": chat_id,
+            "subscribed": False,
+            "digest_time": require_naive_time(digest_time),
+            "timezone": timezone,
+            "created_at": require_aware(now, "now"),
+            "blocked": False,
+        }
+        async with self._db.sessions.begin() as session:
+            await session.execute(self._db.insert(SubscriberRow).values(values).on_conflict_do_nothing())
+        subscriber = await self.get(chat_id)
+        if subscriber is None:  # deleted concurrently: practically impossible, but keep the contract
+            raise SubscriberNotFoundError(chat_id)
+        return subscriber
+
+    async def _update(self, chat_id: int, **values: Any) -> Subscriber:
+        """Update the chat's row and return it; raise SubscriberNotFoundError if missing."""
+        async with self._db.sessions.begin() as session:
+            row = await session.get(SubscriberRow, chat_id, with_for_update=True)
+            if row is None:
+                raise SubscriberNotFoundError(chat_id)
+            for key, value in values.items():
+                setattr(row, key, value)
+            await session.flush()
+            return _subscriber(row)
+
+    async def set_subscribed(self, chat_id: int, subscribed: bool) -> Subscriber:
+        """Subscribe or unsubscribe the chat; subscribing clears the blocked flag."""
+        if subscribed:
+            return await self._update(chat_id, subscribed=True, blocked=False)
+        return await self._update(chat_id, subscribed=False)
+
+    async def set_digest_time(self, chat_id: int, digest_time: time) -> Subscriber:
+        """Set the chat's local digest time (naive wall-clock time)."""
+        return await self._update(chat_id, digest_time=require_naive_time(digest_time))
+
+    async def set_timezone(self, chat_id: int, timezone: str) -> Subscriber:
+        """Set the chat's IANA timezone name (validation is the caller's job)."""
+        return await self._update(chat_id, timezone=timezone)
+
+    async def set_layout(self, chat_id: int, layout: Layout) -> Subscriber:
+        """Set the chat's digest layout."""
+        return await self._update(chat_id, digest_layout=Layout(layout))
+
+    async def mark_blocked(self, chat_id: int) -> None:
+        """Record that the bot was blocked in this chat: unsubscribe it; no-op for unknown chats."""
+        async with self._db.sessions.begin() as session:
+            await session.execute(
+                update(SubscriberRow)
+                .where(SubscriberRow.chat_id == chat_id)
+                .values(subscribed=False, blocked=True)
+            )
+
+    async def migrate(self, old_chat_id: int, new_chat_id: int) -> None:
+        """A group became a supergroup: its row moves to the new id (unless that chat has one already)."""
+        async with self._db.sessions.begin() as session:
+            taken = await session.scalar(
+                select(SubscriberRow.chat_id).where(SubscriberRow.chat_id == new_chat_id)
+            )
+            if taken is None:
+                await session.execute(
+                    update(SubscriberRow)
+                    .where(SubscriberRow.chat_id == old_chat_id)
+                    .values(chat_id=new_chat_id)
+                )
+
+    async def subscribed(self) -> list[Subscriber]:
+        """Return all subscribed, non-blocked chats ordered by chat id."""
+        stmt = (
+            select(SubscriberRow)
+            .where(SubscriberRow.subscribed.is_(True), SubscriberRow.blocked.is_(False))
+            .order_by(SubscriberRow.chat_id)
+        )
+        async with self._db.sessions() as session:
+            return [_subscriber(row) for row in await session.scalars(stmt)]
+
+    async def due(self, chat_ids: Iterable[int]) -> list[tuple[int, str]]:
+        """(chat id, time zone) of those of chat_ids that are subscribed and not blocked."""
+        due: list[tuple[int, str]] = []
+        async with self._db.sessions() as session:
+            for chunk in chunks(list(chat_ids)):
+                stmt = select(SubscriberRow.chat_id, SubscriberRow.timezone).where(
+                    SubscriberRow.chat_id.in_(chunk),
+                    SubscriberRow.subscribed.is_(True),
+                    SubscriberRow.blocked.is_(False),
+                )
+                due.extend((chat, zone) for chat, zone in await session.execute(stmt))
+        return due
+
+    async def digest_preferences(self, chat_ids: list[int]) -> dict[int, tuple[Layout, list[Topic]]]:
+        """Each chat's digest layout and topics (oldest first), in bulk queries for a whole fan-out."""
+        prefs: dict[int, tuple[Layout, list[Topic]]] = {}
+        async with self._db.sessions() as session:
+            for chunk in chunks(chat_ids, 500):
+                layouts = await session.execute(
+                    select(SubscriberRow.chat_id, SubscriberRow.digest_layout).where(
+                        SubscriberRow.chat_id.in_(chunk)
+                    )
+                )
+                for chat_id, layout in layouts:
+                    prefs[chat_id] = (Layout(layout), [])
+                topics = await session.scalars(
+                    select(TopicRow).where(TopicRow.chat_id.in_(chunk)).order_by(TopicRow.id)
+                )
+                for row in topics:
+                    if row.chat_id in prefs:
+                        prefs[row.chat_id][1].append(topic_of(row))
+        return prefs
