@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from itertools import combinations
+from typing import Any
 
 import numpy as np
 import pytest
 
-from bot.digest.layout import COMPACT_ITEMS_PER_MESSAGE, merge_stories, summary_line, toggle_item
-from bot.digest.render import build_digest
+from bot.digest.layout import COMPACT_ITEMS_PER_MESSAGE, lay_out, merge_stories, summary_line, toggle_item
+from bot.digest.render import DigestMessage, message_of
 from bot.emulator import parse_html, utf16_len
 from bot.semantic.search import article_text, reciprocal_rank_fusion
 from bot.semantic.topics import Vector, judge, normalize_phrase, words_match, words_of
@@ -19,6 +20,13 @@ from summarizer.embedding import Embedder
 from tests.news_fixtures import DIFFERENT_EVENTS, SAME_EVENT, TOPIC_MATCHES
 
 DAY = date(2026, 11, 28)
+
+
+def build_digest(*args: Any, **kwargs: Any) -> list[DigestMessage]:
+    """The digest as the renderer sends it: the laid-out pages with their keyboards."""
+    return [message_of(page) for page in lay_out(*args, **kwargs)]
+
+
 NOW = datetime(2026, 11, 28, 18, tzinfo=UTC)
 TOPIC_MIN, MERGE_MIN = 0.22, 0.60  # the Settings defaults, tuned on tests/news_fixtures.py
 

@@ -13,7 +13,6 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.digest.layout import Page, lay_out
 from bot.formatting import split_message
 from bot.semantic.search import SemanticSearch, from_bytes
-from bot.semantic.topics import Vector
 from bot.storage.ledger import PartText
 from bot.storage.types import Article, Layout, Topic
 
@@ -95,29 +94,6 @@ def toggled_keyboard(markup: InlineKeyboardMarkup | None, data: str) -> InlineKe
     return InlineKeyboardMarkup(rows)
 
 
-def build_digest(
-    articles: list[Article],
-    vectors: dict[int, Vector],
-    topics: list[tuple[Topic, Vector | None]],
-    *,
-    day: date,
-    layout: Layout,
-    topic_min_similarity: float,
-    merge_min_similarity: float,
-) -> list[DigestMessage]:
-    """The whole digest for one chat as messages with keyboards; [] when nothing is left after muting."""
-    pages = lay_out(
-        articles,
-        vectors,
-        topics,
-        day=day,
-        layout=layout,
-        topic_min_similarity=topic_min_similarity,
-        merge_min_similarity=merge_min_similarity,
-    )
-    return [message_of(page) for page in pages]
-
-
 class DigestRenderer:
     """Lays out one chat's digest (its topics, merged stories, its layout) as messages or ledger parts."""
 
@@ -133,7 +109,7 @@ class DigestRenderer:
         if not articles:
             return []
         vectors = await self._semantic.vectors_of([a.id for a in articles])
-        return build_digest(
+        pages = lay_out(
             articles,
             vectors,
             [(t, from_bytes(t.vector) if t.vector else None) for t in topics],
@@ -142,6 +118,7 @@ class DigestRenderer:
             topic_min_similarity=self._topic_min,
             merge_min_similarity=self._merge_min,
         )
+        return [message_of(page) for page in pages]
 
     async def parts(
         self, articles: list[Article], day: date, layout: Layout, topics: list[Topic]
