@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from datetime import date
 from typing import Final
@@ -10,7 +9,7 @@ from typing import Final
 import numpy as np
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.formatting import MESSAGE_LIMIT, esc, split_message, visible_len
+from bot.formatting import MESSAGE_LIMIT, esc, source_link, split_message, visible_len
 from bot.storage import Article
 from bot.storage.types import Topic
 from bot.topics import Vector, judge
@@ -101,9 +100,7 @@ def arrange(
 
 def _link(article: Article) -> str:
     """A link to the article's source, or its id (usable with /summary) when it has none."""
-    if article.source_url:
-        return f'<a href="{html.escape(article.source_url, quote=True)}">source</a>'
-    return f"#{article.id}"
+    return source_link(article.source_url) or f"#{article.id}"
 
 
 def _also(story: Story) -> str:

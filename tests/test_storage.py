@@ -31,7 +31,7 @@ from bot.storage.models import DigestDeliveryRow, DigestPlanRow, DigestTextRow
 from tests.delivery_helpers import record_digest
 
 T0 = datetime(2024, 11, 28, 12, 0, tzinfo=UTC)
-HEAD_REVISION = "0005"  # the newest migration
+HEAD_REVISION = "0006"  # the newest migration
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
     pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),

@@ -7,7 +7,7 @@ from typing import Final
 from telegram import InlineQueryResultArticle, InputTextMessageContent, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 
-from bot.formatting import article_html
+from bot.formatting import article_html, safe_href
 from bot.handlers.replies import Context
 from bot.services import get_services
 from bot.storage import Article
@@ -30,7 +30,7 @@ def result_for(article: Article) -> InlineQueryResultArticle:
         id=f"a{article.id}",
         title=article.title[:200],
         description=summary[:200],
-        url=article.source_url or None,
+        url=safe_href(article.source_url),
         input_message_content=InputTextMessageContent(
             article_html(article, with_meta=True),
             parse_mode=ParseMode.HTML,
