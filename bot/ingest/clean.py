@@ -90,19 +90,18 @@ class Rule:
         source = self.pattern or "|".join(_phrase(t) for t in sorted(self.triggers, key=len, reverse=True))
         object.__setattr__(self, "regex", re.compile(f"(?:{source})", re.IGNORECASE))
 
-    def fits(self, line: str) -> bool:
-        """Whether `line` (URLs already removed) is this furniture."""
-        core = line.rstrip(_TRAILING)
+    def fits(self, line: str, words: int) -> bool:
+        """Whether `line` (URLs already removed; `words` long) is this furniture."""
         if self.shape is Shape.HEADER:
-            return self.regex.fullmatch(core) is not None
-        words = line.split()
+            return self.regex.fullmatch(line.rstrip(_TRAILING)) is not None
         if self.shape is Shape.ALONE:
+            core = line.rstrip(_TRAILING)
             match = self.regex.match(core)
             return match is not None and _link_tail(core[match.end() :].split()) and not is_sentence(line)
         if self.shape is Shape.LABEL:
-            found = self.regex.match(line) is not None and len(words) <= LABEL_MAX_WORDS
+            found = words <= LABEL_MAX_WORDS and self.regex.match(line) is not None
         else:
-            found = self.regex.search(line) is not None and len(words) <= MENTION_MAX_WORDS
+            found = words <= MENTION_MAX_WORDS and self.regex.search(line) is not None
         return found and not is_sentence(line)
 
 
@@ -332,15 +331,18 @@ def _link_tail(words: list[str]) -> bool:
 
 def without_urls(line: str) -> str:
     """The line with its URLs taken out: what the rules judge (a link's address is not the line's words)."""
+    if "://" not in line and "www." not in line.lower():
+        return line
     return " ".join(_EMPTY_PARENS.sub(" ", _URL.sub(" ", line)).split())
 
 
 def furniture_rule(line: str) -> Rule | None:
     """The rule that makes one (stripped) line page furniture, or None for story text."""
     judged = without_urls(line)
-    if not judged:
+    words = len(judged.split())
+    if not words:
         return None
-    return next((rule for rule in RULES if rule.fits(judged)), None)
+    return next((rule for rule in RULES if rule.fits(judged, words)), None)
 
 
 def is_junk_line(line: str) -> bool:
