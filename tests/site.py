@@ -39,6 +39,7 @@ class Site:
     truncated: set[str] = field(default_factory=set)  # feeds served cut off mid-tag (half-written XML)
     etag: str | None = None  # the ETag /rss.xml sends instead of its own
     last_modified: str | None = None  # the Last-Modified /other.xml sends instead of its own
+    feed_title: str = "Coastal Times"
     port: int = 0
     _runner: web.AppRunner | None = None
 
@@ -149,7 +150,8 @@ class Site:
             for i in self.items
         )
         body = (
-            '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Coastal Times</title>'
+            '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+            f"<title>{escape(self.feed_title)}</title>"
             f"<link>{self.url('/')}</link><description>News</description>{items}</channel></rss>"
         )
         if request.path == "/other.xml":  # validated by Last-Modified instead of ETag

@@ -255,6 +255,13 @@ async def test_over_long_feed_validators_are_not_stored_or_used(
     assert [a.title for a in await services.store.latest_articles(5)] == ["Airport adds routes"]
     assert (await admin.ask("/feeds")).count("\nok") == 2
 
+    site.feed_title = ""  # an untitled feed at a long address is named after its address, clipped
+    untitled = site.url("/rss.xml?edition=" + "x" * 400)
+    reply = await admin.result(f"/addfeed {untitled}")
+    assert reply.startswith("Following feed #3: http://127.0.0.1:"), reply
+    (third,) = [f for f in await services.store.list_feeds() if f.id == 3]
+    assert third.url == untitled and len(third.title) == 300 and third.title.endswith("…")
+
     site.etag = '"short"'  # a usable one is remembered again
     site.items.insert(0, FeedItem("n2", "Library hours", site.url("/routes2"), "Another story. " * 60))
     await poll(app)
