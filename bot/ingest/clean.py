@@ -68,9 +68,7 @@ _EMPTY_PARENS: Final = re.compile(r"\(\s*\)")
 class Shape(Enum):
     """Where a rule's trigger must sit, and what the rest of the line must look like, for furniture."""
 
-    ALONE = (
-        "alone"  # the trigger is the line, at most followed by a few link words: a button, counter, marker
-    )
+    ALONE = "alone"  # the trigger is the line, plus at most a few link words: a button, counter, marker
     LABEL = "label"  # the line starts with the trigger and is not a sentence: a credit, byline, date, contact
     MENTION = "mention"  # the trigger anywhere in a short line that is not a sentence: a plea, a photo agency
     HEADER = "header"  # the trigger is the line and heads a block of links: "Related articles", "###"
