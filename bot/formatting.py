@@ -6,10 +6,14 @@ import html
 import re
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Final
+from urllib.parse import urlsplit
 
 from bot.storage import Article
 
 MESSAGE_LIMIT = 4096  # Telegram's limit, in UTF-16 code units, after entity parsing
+REMOVED_LINES_SHOWN: Final = 15  # furniture lines listed under a posted article
+REMOVED_LINE_CHARS: Final = 150
 
 # Hand-written on purpose: no library splits *Telegram* HTML by visible UTF-16 length while keeping
 # every chunk's tags balanced (telegramify/sulguk render Markdown, not pre-escaped HTML).
@@ -117,6 +121,40 @@ def split_message(html_text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     return chunks
 
 
+def safe_href(url: str | None) -> str | None:
+    """The URL if it may be a link: http(s) with a host and nothing that could break out of the attribute.
+
+    Every href the bot renders goes through this, so a `javascript:` (or any other scheme) stored by older
+    code or another path is shown without a link rather than sent as one.
+    """
+    if not url or any(ch.isspace() or ord(ch) < 0x20 or ch in '<>"' for ch in url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    return url if parts.scheme.lower() in ("http", "https") and parts.hostname else None
+
+
+def source_link(url: str | None, label: str = "source") -> str | None:
+    """`<a href>` to an article's source, or None when it has no http(s) source."""
+    href = safe_href(url)
+    return None if href is None else f'<a href="{html.escape(href, quote=True)}">{esc(label)}</a>'
+
+
+def removed_html(lines: tuple[str, ...]) -> str:
+    """The note under a posted article: the number of furniture lines removed, and them, collapsed."""
+    shown = [
+        esc(line if len(line) <= REMOVED_LINE_CHARS else line[: REMOVED_LINE_CHARS - 1] + "…")
+        for line in lines[:REMOVED_LINES_SHOWN]
+    ]
+    if len(lines) > REMOVED_LINES_SHOWN:
+        shown.append(f"… and {len(lines) - REMOVED_LINES_SHOWN} more")
+    count = f"{len(lines)} line{'s' if len(lines) != 1 else ''}"
+    quoted = "\n".join(shown)
+    return f"Removed {count} of page furniture (tap to see):\n<blockquote expandable>{quoted}</blockquote>"
+
+
 def format_date(moment: datetime) -> str:
     """A short UTC timestamp for article listings."""
     return moment.strftime("%Y-%m-%d %H:%M UTC")
@@ -128,8 +166,9 @@ def article_html(article: Article, *, with_meta: bool = False) -> str:
     lines = [f"<b>{esc(article.title)}</b> <i>#{article.id}</i>", esc(summary)]
     if with_meta:
         meta = f"Posted {format_date(article.created_at)}"
-        if article.source_url:
-            meta += f' · <a href="{html.escape(article.source_url, quote=True)}">source</a>'
+        link = source_link(article.source_url)
+        if link is not None:
+            meta += f" · {link}"
         lines.append(meta)
     return "\n".join(lines)
 

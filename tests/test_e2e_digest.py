@@ -225,9 +225,9 @@ async def test_article_posted_while_a_digest_is_sent_comes_in_digest_and_next_di
             return [status for _, status, _ in await ledger_deliveries(services.store)] == ["sending"]
 
         await wait_until(sending)
-        later = await services.ingestor.ingest(
-            Draft("Harbour bridge reopens", BRIDGE_STORY), posted_by=ADMIN_ID
-        )
+        later = (
+            await services.ingestor.ingest(Draft("Harbour bridge reopens", BRIDGE_STORY), posted_by=ADMIN_ID)
+        ).article
         assert await sending()  # stored while the digest was on its way
         emulator.set_delay(0, "sendMessage")
         await settle(services.store, 1)
@@ -257,7 +257,9 @@ async def test_article_stamped_before_a_cut_off_but_stored_after_the_plan_comes_
         clock = services.ingestor.clock
         services.ingestor.clock = lambda: stamped
         try:  # ...but committed only now, after that digest was planned (and sent)
-            late = await services.ingestor.ingest(Draft("Harbour bridge reopens", BRIDGE_STORY), ADMIN_ID)
+            late = (
+                await services.ingestor.ingest(Draft("Harbour bridge reopens", BRIDGE_STORY), ADMIN_ID)
+            ).article
         finally:
             services.ingestor.clock = clock
 

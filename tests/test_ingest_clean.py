@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from bot.ingest.clean import clean_text, html_to_text, is_junk_line
+from bot.ingest.clean import RULES, Rule, Shape, clean, clean_text, html_to_text, is_junk_line
 from bot.ingest.pipeline import looks_binary
 from tests.conftest import SHARED_DATA
 
@@ -39,20 +40,26 @@ def test_sample_article_keeps_every_story_paragraph_and_no_junk() -> None:
     assert set(SAMPLE_JUNK) <= set(raw)  # the fixture really holds the junk we look for
     story = [p for p in raw if p not in SAMPLE_JUNK]
     assert len(story) == 12  # the title and eleven paragraphs
-    cleaned = paragraphs(clean_text(path.read_text()))
-    assert cleaned == story
+    result = clean(path.read_text())
+    assert paragraphs(result.text) == story
+    assert list(result.removed) == SAMPLE_JUNK  # what was removed is reported, in order
 
 
 @pytest.mark.parametrize("name", ["wire", "blog", "press_release"])
 def test_fixture_cleans_to_expected_story(name: str) -> None:
     raw = (DATA / f"{name}.txt").read_text()
     expected = (DATA / f"{name}.expected.txt").read_text().strip()
-    cleaned = clean_text(raw)
-    assert cleaned == expected
+    result = clean(raw)
+    assert result.text == expected
     story = set(paragraphs(expected))
-    for line in paragraphs(raw):
-        if line not in story and not line.startswith(("FRANKFURT (Reuters)", "PORTSMOUTH —")):
-            assert line not in cleaned, line
+    junk = [
+        line
+        for line in paragraphs(raw)
+        if line not in story and not line.startswith(("FRANKFURT (Reuters)", "PORTSMOUTH —"))
+    ]
+    for line in junk:
+        assert line not in result.text, line
+    assert list(result.removed) == junk  # every removed line is reported, in order, and nothing else
 
 
 def test_wire_dateline_is_stripped_but_paragraph_kept() -> None:
@@ -113,3 +120,99 @@ def test_html_scripts_and_styles_are_stripped_never_kept() -> None:
 def test_binary_detection() -> None:
     assert looks_binary("\x00\x01\x02\x03PK\x03\x04" + "\ufffd" * 20)
     assert not looks_binary("Ordinary text with a tab\tand newline\n.")
+
+
+# Story paragraphs that merely start with or contain a trigger word are story text (issue 12). The cases
+# are generated from the rule table, so a new rule or trigger is covered without touching these tests.
+STARTS = (
+    "{} the health minister urged residents on Monday, saying hospitals across the region were short of "
+    "blood after the storm."
+)
+CONTAINS = (
+    "Hospitals across the region ran short of blood after the storm, and the {} notices put up on Monday "
+    "drew thousands of donors to the clinics."
+)
+NO_FULL_STOP = (  # forwarded channel posts often leave out the final full stop
+    "Hospitals across the region ran short of blood after the storm and the {} notices put up on Monday "
+    "drew thousands of donors to the clinics"
+)
+
+
+def trigger_cases() -> list[Any]:
+    """One case per trigger of every rule, with "<n>" written as a number."""
+    return [
+        pytest.param(rule, trigger.replace("<n>", "12"), id=f"{rule.name}: {trigger}")
+        for rule in RULES
+        for trigger in rule.triggers
+    ]
+
+
+def outcome(text: str) -> tuple[str, tuple[str, ...]]:
+    """What cleaning keeps and what it reports as removed."""
+    result = clean(text)
+    return result.text, result.removed
+
+
+def capitalized(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def furniture_example(rule: Rule, trigger: str) -> str:
+    """A real furniture line built around the trigger, in the rule's shape."""
+    if rule.shape is Shape.LABEL:
+        return f"{capitalized(trigger)} Harbor Wind"
+    if rule.shape is Shape.MENTION:
+        return f"Please {trigger} today!"
+    return capitalized(trigger)
+
+
+def test_every_rule_has_triggers() -> None:
+    assert RULES and all(rule.triggers for rule in RULES)
+    assert {rule.shape for rule in RULES} == set(Shape)
+
+
+@pytest.mark.parametrize(("rule", "trigger"), trigger_cases())
+def test_story_paragraphs_with_a_trigger_word_are_kept(rule: Rule, trigger: str) -> None:
+    paragraphs_ = [
+        STARTS.format(capitalized(trigger)),
+        CONTAINS.format(trigger),
+        NO_FULL_STOP.format(trigger),
+    ]
+    for story in paragraphs_:
+        assert not is_junk_line(story), story
+        assert outcome(story) == (story, ()), story
+    article = "\n\n".join(["Share this:", *paragraphs_, "Leave a Comment"])
+    result = clean(article)
+    assert result.text == "\n\n".join(paragraphs_)
+    assert result.removed == ("Share this:", "Leave a Comment")
+
+
+@pytest.mark.parametrize(("rule", "trigger"), trigger_cases())
+def test_each_trigger_in_its_furniture_shape_is_removed(rule: Rule, trigger: str) -> None:
+    line = furniture_example(rule, trigger)
+    assert is_junk_line(line), (rule.name, line)
+    story = STARTS.format("Meanwhile,")
+    assert outcome(f"{story}\n{line}") == (story, (line,))
+
+
+def test_a_related_block_ends_at_the_next_story_paragraph() -> None:
+    story = STARTS.format("Meanwhile,")
+    result = clean(f"{story}\nRelated articles\nTunnel tolls to rise in spring\nJane Doe\n{story} Again.")
+    assert result.text == f"{story}\n\n{story} Again."
+    assert result.removed == ("Related articles", "Tunnel tolls to rise in spring", "Jane Doe")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://port.example/newsletter/cookies/donate",
+        "https://port.example/follow-us?utm_source=newsletter",
+        "www.port.example/subscribe",
+    ],
+)
+def test_urls_never_feed_the_rules(url: str) -> None:
+    # a forward's hidden link is written out after its anchor; a short line that is only a link is kept too
+    for line in [f"Full story here ({url})", f"Read the full report ({url}).", url, f"({url})"]:
+        assert not is_junk_line(line), line
+        assert outcome(line) == (line, ()), line
+    assert is_junk_line(f"Sign up for our newsletter ({url})")  # the anchor text itself is furniture

@@ -7,7 +7,7 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from bot.ingest import BlockedURLError, FetchError, NotAFeedError
+from bot.ingest import BlockedURLError, BrokenFeedError, FetchError, NotAFeedError
 from bot.ingest.feeds import MAX_BACKOFF, backoff, parse_feed
 from bot.ingest.fetch import Fetcher, FetchLimits, decode_body, is_public_address, normalize_url
 
@@ -145,6 +145,35 @@ def test_parse_feeds() -> None:
     for not_feed in ["<html><body><p>Just a page</p></body></html>", "plain words", "", "/etc/passwd"]:
         with pytest.raises(NotAFeedError):
             parse_feed(not_feed)
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><description>News</desc',
+        '<rss version="2.0"><channel><title>T</title></chanel></rss>',
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>T & U</title></channel></rss>',
+        '<feed xmlns="http://www.w3.org/2005/Atom"><title>Atom</ti',
+    ],
+)
+def test_broken_feed_xml_without_entries_is_refused(broken: str) -> None:
+    with pytest.raises(
+        BrokenFeedError, match=r"^That feed is broken: its XML can't be read \([-a-z ()]+\), so"
+    ):
+        parse_feed(broken)
+
+
+def test_slightly_broken_feed_with_entries_and_empty_valid_feeds_are_read() -> None:
+    lenient = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>'
+        "<item><guid>1</guid><title>A &amp; B &bogus; C</title><link>http://x/a</link></item></channel></rss>"
+    )
+    (entry,) = parse_feed(lenient).entries  # feedparser's loose parser still reads the entry
+    assert entry.link == "http://x/a"
+    empty = '<?xml version="1.0"?><rss version="2.0"><channel><title>New blog</title></channel></rss>'
+    assert parse_feed(empty).entries == []
+    declared = '<?xml version="1.0" encoding="windows-1251"?><rss version="2.0"><channel><title>T</title>'
+    assert parse_feed(declared + "</channel></rss>").title == "T"  # only an encoding remark: harmless
 
 
 def test_backoff_doubles_up_to_a_day() -> None:

@@ -3,14 +3,13 @@ compact pages (numbered headlines; the items each page's buttons are for) or the
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from datetime import date
 from typing import Final
 
 import numpy as np
 
-from bot.formatting import MESSAGE_LIMIT, esc, split_message, visible_len
+from bot.formatting import MESSAGE_LIMIT, esc, source_link, split_message, visible_len
 from bot.semantic.topics import Vector, judge
 from bot.storage.types import Article, Layout, Topic
 
@@ -96,9 +95,7 @@ def arrange(
 
 def _link(article: Article) -> str:
     """A link to the article's source, or its id (usable with /summary) when it has none."""
-    if article.source_url:
-        return f'<a href="{html.escape(article.source_url, quote=True)}">source</a>'
-    return f"#{article.id}"
+    return source_link(article.source_url) or f"#{article.id}"
 
 
 def _also(story: Story) -> str:

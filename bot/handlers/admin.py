@@ -11,14 +11,14 @@ from telegram.constants import ChatAction
 
 from bot.charts import stats_png
 from bot.context import Context
-from bot.formatting import esc
+from bot.formatting import esc, removed_html
 from bot.handlers import common
 from bot.handlers.access import is_editor
 from bot.handlers.progress import with_progress
 from bot.handlers.replies import chat_id, reply, user_id
 from bot.ingest import IngestError
-from bot.ingest.pipeline import MAX_TITLE_CHARS, Draft, clip_title
-from bot.storage import Article
+from bot.ingest.fetch import source_url
+from bot.ingest.pipeline import MAX_TITLE_CHARS, Draft, Ingested, clip_title
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,8 @@ def _forward_url(message: Message) -> str | None:
 
 
 def text_with_links(message: Message) -> tuple[str, list[str]]:
-    """The message's text (or caption) with each hidden link written out after its anchor, and its URLs."""
+    """The message's text (or caption) with each hidden web link written out after its anchor, and the
+    links usable as its source (normalized http(s) only: `javascript:` and other schemes are dropped)."""
     text = message.text or message.caption or ""
     entities = message.entities if message.text else message.caption_entities
     units = text.encode("utf-16-le")
@@ -51,11 +52,13 @@ def text_with_links(message: Message) -> tuple[str, list[str]]:
     inserts: list[tuple[int, str]] = []
     for entity in entities:
         if entity.type == MessageEntity.TEXT_LINK and entity.url:
-            urls.append(entity.url)
-            inserts.append(((entity.offset + entity.length) * 2, f" ({entity.url})"))
+            if (link := source_url(entity.url)) is not None:
+                urls.append(link)
+                inserts.append(((entity.offset + entity.length) * 2, f" ({entity.url})"))
         elif entity.type == MessageEntity.URL:
             start = entity.offset * 2
-            urls.append(units[start : start + entity.length * 2].decode("utf-16-le"))
+            if (link := source_url(units[start : start + entity.length * 2].decode("utf-16-le"))) is not None:
+                urls.append(link)
     for position, addition in sorted(inserts, reverse=True):
         units = units[:position] + addition.encode("utf-16-le") + units[position:]
     return units.decode("utf-16-le"), urls
@@ -95,9 +98,11 @@ def single_url(message: Message) -> str | None:
     return match.group(1) if match else None
 
 
-def posted_html(article: Article) -> str:
-    """The reply for a stored article: id, title and summary."""
-    return f"Posted as #{article.id}: <b>{esc(article.title)}</b>\n\n{esc(article.summary or '(no summary)')}"
+def posted_html(result: Ingested) -> str:
+    """The reply for a stored article: id, title, summary, and the furniture lines removed (collapsed)."""
+    article = result.article
+    text = f"Posted as #{article.id}: <b>{esc(article.title)}</b>\n\n{esc(article.summary or '(no summary)')}"
+    return f"{text}\n\n{removed_html(result.removed)}" if result.removed else text
 
 
 async def post_url(update: Update, context: Context, url: str) -> None:

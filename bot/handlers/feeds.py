@@ -35,7 +35,7 @@ async def addfeed(update: Update, context: Context) -> None:
 
     async def work() -> str:
         normalized, parsed, etag, last_modified = await poller.read(url)
-        title = clip_title(parsed.title) or normalized
+        title = clip_title(parsed.title) or clip_title(normalized)  # a URL may be longer than a title
         feed, created = await store.feeds.add(
             url=normalized, title=title, added_by=user_id(update) or 0, now=services.clock()
         )

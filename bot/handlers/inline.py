@@ -7,7 +7,7 @@ from typing import Final
 from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
 
 from bot.context import Context
-from bot.formatting import article_html
+from bot.formatting import article_html, safe_href
 from bot.storage import Article
 
 PAGE_SIZE: Final = 20  # Telegram accepts at most 50 results per answer
@@ -28,7 +28,7 @@ def result_for(article: Article) -> InlineQueryResultArticle:
         id=f"a{article.id}",
         title=article.title[:200],
         description=summary[:200],
-        url=article.source_url or None,
+        url=safe_href(article.source_url),
         # parse mode and link previews: the application's Defaults
         input_message_content=InputTextMessageContent(article_html(article, with_meta=True)),
     )

@@ -2,6 +2,7 @@
 
 from bot.ingest.errors import (
     BlockedURLError,
+    BrokenFeedError,
     DuplicateError,
     EmptyTextError,
     FetchError,
@@ -9,10 +10,12 @@ from bot.ingest.errors import (
     JunkOnlyError,
     NotAFeedError,
     TooLongError,
+    URLTooLongError,
 )
 
 __all__ = [
     "BlockedURLError",
+    "BrokenFeedError",
     "DuplicateError",
     "EmptyTextError",
     "FetchError",
@@ -20,4 +23,5 @@ __all__ = [
     "JunkOnlyError",
     "NotAFeedError",
     "TooLongError",
+    "URLTooLongError",
 ]

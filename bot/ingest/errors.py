@@ -6,8 +6,10 @@ IngestError
 ├── TooLongError         over MAX_ARTICLE_CHARS
 ├── DuplicateError       the same URL or story is already stored
 ├── NotAFeedError        /addfeed target is not RSS/Atom
+│   └── BrokenFeedError  it claims to be one, but its XML is broken and yields no entries
 └── FetchError           a link could not be fetched
-    ├── BlockedURLError  not http(s), or resolves to a private/loopback/reserved address (SSRF)
+    ├── BlockedURLError  refused before any request: not http(s), or private/loopback/reserved (SSRF)
+    │   └── URLTooLongError  longer than the database keeps (refused before fetching, not after)
     └── ...              timeouts, HTTP errors, size/type limits, undecodable bytes (FetchError itself)
 """
 
@@ -45,9 +47,17 @@ class NotAFeedError(IngestError):
     """The URL does not serve an RSS or Atom feed."""
 
 
+class BrokenFeedError(NotAFeedError):
+    """The URL serves a feed whose XML is broken, with no entries that could be read."""
+
+
 class FetchError(IngestError):
     """A URL could not be fetched or its content could not be used."""
 
 
 class BlockedURLError(FetchError):
-    """The URL is not http(s) or points at a private, loopback, link-local or reserved address."""
+    """The URL is refused before any request: not http(s), or a private, loopback or reserved address."""
+
+
+class URLTooLongError(BlockedURLError):
+    """The URL is longer than an article's source or a feed's address may be."""

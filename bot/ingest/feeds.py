@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import io
 import logging
+import xml.sax
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Final
@@ -14,15 +15,18 @@ import feedparser
 
 from bot.clock import Clock
 from bot.ingest.clean import clean_text, html_to_text, looks_like_html
-from bot.ingest.errors import BlockedURLError, FetchError, IngestError, NotAFeedError
-from bot.ingest.fetch import FEED_TYPES, Fetcher, normalize_url
+from bot.ingest.errors import BlockedURLError, BrokenFeedError, FetchError, IngestError, NotAFeedError
+from bot.ingest.fetch import FEED_TYPES, Fetcher, Page, normalize_url
 from bot.ingest.pipeline import Draft, Ingestor
 from bot.storage import Feed, Store
+from bot.storage.models import ETAG_MAX_LENGTH, LAST_MODIFIED_MAX_LENGTH
 
 log = logging.getLogger(__name__)
 
 TEASER_CHARS: Final = 600  # an entry with less cleaned text than this is a teaser: fetch the full page
 MAX_BACKOFF: Final = timedelta(hours=24)
+# feedparser "bozo" reasons that say nothing about the XML itself (it is read anyway)
+_HARMLESS_BOZO: Final = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
 
 
 @dataclass(frozen=True)
@@ -51,12 +55,25 @@ def _entry_text(entry: Any) -> str:
     return html_to_text(text) if looks_like_html(text) or "<" in text else text
 
 
+def _xml_error(problem: object) -> str:
+    """A short description of what is wrong with a feed's XML."""
+    if isinstance(problem, xml.sax.SAXParseException):  # its line numbers count a line feedparser adds
+        return str(problem.getMessage())
+    return str(problem) or type(problem).__name__
+
+
 def parse_feed(data: str) -> ParsedFeed:
     """Parse RSS or Atom; raise NotAFeedError for anything else. Never fetches (content is passed in)."""
     # A stream, not a string: given a string, feedparser would fetch URLs and open file paths itself.
     parsed = feedparser.parse(io.BytesIO(data.encode("utf-8")))
     if not parsed.get("version"):
         raise NotAFeedError("That address is not an RSS or Atom feed.")
+    problem = parsed.get("bozo_exception") if parsed.get("bozo") else None
+    if problem is not None and not isinstance(problem, _HARMLESS_BOZO) and not parsed.entries:
+        raise BrokenFeedError(
+            f"That feed is broken: its XML can't be read ({_xml_error(problem)}), so there are no entries "
+            "I could post."
+        )
     entries = []
     for entry in parsed.entries:
         link = entry.get("link") or None
@@ -65,6 +82,17 @@ def parse_feed(data: str) -> ParsedFeed:
         entries.append(FeedEntry(key, str(entry.get("title", "")).strip(), link, _entry_text(entry)))
     title = str(parsed.feed.get("title", "")).strip()
     return ParsedFeed(title, entries)
+
+
+def validators(page: Page) -> tuple[str | None, str | None]:
+    """The page's ETag and Last-Modified for the next conditional GET; one too long to store is not used."""
+    etag = page.etag if page.etag is not None and len(page.etag) <= ETAG_MAX_LENGTH else None
+    modified = page.last_modified
+    if modified is not None and len(modified) > LAST_MODIFIED_MAX_LENGTH:
+        modified = None
+    if (etag, modified) != (page.etag, page.last_modified):
+        log.info("%s: an over-long ETag or Last-Modified is not used for conditional GET", page.url)
+    return etag, modified
 
 
 def backoff(poll_interval: timedelta, failures: int) -> timedelta:
@@ -87,7 +115,7 @@ class FeedPoller:
         normalized = await self.fetcher.check_url(url)
         page = await self.fetcher.fetch(normalized, accept=FEED_TYPES)
         parsed = await asyncio.to_thread(parse_feed, page.text)
-        return normalized, parsed, page.etag, page.last_modified
+        return normalized, parsed, *validators(page)
 
     async def poll_all(self) -> int:
         """Poll every due feed; a failing feed backs off and never stops the others. Return articles added."""
@@ -115,7 +143,9 @@ class FeedPoller:
             feed.url, accept=FEED_TYPES, etag=feed.etag, last_modified=feed.last_modified
         )
         if page.not_modified:
-            await self.store.feeds.record_success(feed.id, etag=None, last_modified=None, now=self.clock())
+            await self.store.feeds.record_success(
+                feed.id, etag=None, last_modified=None, now=self.clock(), keep_validators=True
+            )
             return 0
         parsed = await asyncio.to_thread(parse_feed, page.text)
         unseen = set(await self.store.feeds.unseen_entries(feed.id, [e.key for e in parsed.entries]))
@@ -127,9 +157,8 @@ class FeedPoller:
             if await self._ingest(feed, entry):
                 added += 1
             await self.store.feeds.mark_entries_seen(feed.id, [entry.key], self.clock())
-        await self.store.feeds.record_success(
-            feed.id, etag=page.etag, last_modified=page.last_modified, now=self.clock()
-        )
+        etag, modified = validators(page)
+        await self.store.feeds.record_success(feed.id, etag=etag, last_modified=modified, now=self.clock())
         return added
 
     async def _ingest(self, feed: Feed, entry: FeedEntry) -> bool:
@@ -138,8 +167,8 @@ class FeedPoller:
         if entry.link:
             try:
                 link = normalize_url(entry.link)
-            except BlockedURLError:
-                link = None
+            except BlockedURLError as exc:  # not http(s), or too long: never fetched, not kept as the source
+                log.info("feed #%s: entry link not used (%s)", feed.id, exc)
         draft = Draft(entry.title, entry.text, link)
         try:
             if link and len(await asyncio.to_thread(clean_text, entry.text)) < TEASER_CHARS:
@@ -150,9 +179,14 @@ class FeedPoller:
                     log.info(
                         "feed #%s: full text of %s unavailable (%s); using the teaser", feed.id, link, exc
                     )
-            article = await self.ingestor.ingest(draft, feed.added_by)
+            result = await self.ingestor.ingest(draft, feed.added_by)
         except IngestError as exc:
             log.info("feed #%s: entry %s skipped: %s", feed.id, entry.link or entry.title, exc)
             return False
-        log.info("feed #%s: entry stored as article #%s", feed.id, article.id)
+        log.info(
+            "feed #%s: entry stored as article #%s (%d furniture lines removed)",
+            feed.id,
+            result.article.id,
+            len(result.removed),
+        )
         return True

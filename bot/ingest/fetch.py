@@ -15,7 +15,8 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 import charset_normalizer
 import httpx
 
-from bot.ingest.errors import BlockedURLError, FetchError
+from bot.ingest.errors import BlockedURLError, FetchError, URLTooLongError
+from bot.storage.models import FEED_URL_MAX_LENGTH, SOURCE_URL_MAX_LENGTH
 
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 
@@ -37,6 +38,8 @@ _USER_AGENT: Final = "newsbot/0.1 (+https://github.com/; news summary bot)"
 _META_CHARSET: Final = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 _XML_ENCODING: Final = re.compile(rb"""^\s*<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_.:-]+)""")
 _TRACKING_PARAMS: Final = re.compile(r"^(?:utm_\w+|fbclid|gclid|mc_cid|mc_eid)$", re.IGNORECASE)
+# The longest (normalized) link accepted: what an article's source_url and a feed's url columns hold.
+MAX_URL_LENGTH: Final = min(SOURCE_URL_MAX_LENGTH, FEED_URL_MAX_LENGTH)
 
 
 @dataclass(frozen=True)
@@ -83,9 +86,15 @@ def is_public_address(address: str) -> bool:
     return ip.is_global and not blocked
 
 
-def normalize_url(url: str) -> str:
-    """Canonical form used for storing and deduplicating; raise BlockedURLError unless http(s) with a host."""
-    parts = urlsplit(url.strip())
+def normalize_url(url: str, *, max_length: int | None = MAX_URL_LENGTH) -> str:
+    """Canonical form used for storing and deduplicating; raise BlockedURLError unless http(s) with a host.
+
+    A result longer than `max_length` raises URLTooLongError, before anything is fetched.
+    """
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError as exc:  # e.g. an unbalanced "[" in the host
+        raise BlockedURLError("That link is not a valid web address.") from exc
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
         raise BlockedURLError("Only http:// and https:// links can be fetched.")
@@ -104,7 +113,20 @@ def normalize_url(url: str) -> str:
     query = urlencode(
         [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING_PARAMS.match(k)]
     )
-    return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
+    normalized = urlunsplit((scheme, netloc, parts.path or "/", query, ""))
+    if max_length is not None and len(normalized) > max_length:
+        raise URLTooLongError(
+            f"That link is too long ({len(normalized):,} characters; the most I can keep is {max_length:,})."
+        )
+    return normalized
+
+
+def source_url(url: str) -> str | None:
+    """The normalized link to keep as an article's source; None if it can't be one (not http(s), too long)."""
+    try:
+        return normalize_url(url)
+    except BlockedURLError:
+        return None
 
 
 def _lookup(name: str | None) -> str | None:
@@ -163,12 +185,15 @@ class Fetcher:
         await self._client.aclose()
 
     async def check_url(self, url: str) -> str:
-        """Normalize `url` and refuse it if its host is (or resolves to) a non-public address."""
+        """Normalize `url` and refuse it if too long or its host is (or resolves to) a non-public address."""
         return (await self._checked(url))[0]
 
-    async def _checked(self, url: str) -> tuple[str, str | None]:
-        """The normalized URL and the vetted public address to connect to (None when private is allowed)."""
-        normalized = normalize_url(url)
+    async def _checked(self, url: str, *, redirect: bool = False) -> tuple[str, str | None]:
+        """The normalized URL and the vetted public address to connect to (None when private is allowed).
+
+        A redirect target is never stored, so only the link itself is held to MAX_URL_LENGTH.
+        """
+        normalized = normalize_url(url, max_length=None if redirect else MAX_URL_LENGTH)
         if self.limits.allow_private:
             return normalized, None
         parts = urlsplit(normalized)
@@ -232,7 +257,7 @@ class Fetcher:
             ) as response:
                 location = response.headers.get("location")
                 if response.status_code in _REDIRECTS and location:
-                    current, address = await self._checked(urljoin(current, location))
+                    current, address = await self._checked(urljoin(current, location), redirect=True)
                     continue
                 validators = (response.headers.get("etag"), response.headers.get("last-modified"))
                 if response.status_code == 304 and headers:
@@ -267,4 +292,14 @@ class Fetcher:
         return bytes(body)
 
 
-__all__ = ["FEED_TYPES", "PAGE_TYPES", "FetchLimits", "Fetcher", "Page", "decode_body", "normalize_url"]
+__all__ = [
+    "FEED_TYPES",
+    "MAX_URL_LENGTH",
+    "PAGE_TYPES",
+    "FetchLimits",
+    "Fetcher",
+    "Page",
+    "decode_body",
+    "normalize_url",
+    "source_url",
+]

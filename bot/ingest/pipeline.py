@@ -10,16 +10,17 @@ from dataclasses import dataclass, replace
 from typing import Final
 
 from bot.clock import Clock
-from bot.ingest.clean import clean_text
+from bot.ingest.clean import clean
 from bot.ingest.errors import DuplicateError, EmptyTextError, JunkOnlyError, TooLongError
 from bot.ingest.extract import extract_article
-from bot.ingest.fetch import Fetcher
-from bot.semantic.worker import SummaryWorker
+from bot.ingest.fetch import Fetcher, source_url
 from bot.storage import Article, DuplicateArticleError, Store
+from bot.semantic.worker import SummaryWorker
 
 log = logging.getLogger(__name__)
 
 MAX_TITLE_CHARS: Final = 300
+JUNK_LINES_SHOWN: Final = 10  # removed lines listed in the "nothing is left" reply
 _BINARY_SHARE: Final = 0.05  # more control/replacement characters than this: not text
 
 
@@ -31,12 +32,33 @@ class Draft:
     body: str
     source_url: str | None = None
     published: str | None = None  # the date a fetched page gives, shown to the editor
+    removed: tuple[str, ...] = ()  # the lines cleaning took out as page furniture (set by prepare)
+
+
+@dataclass(frozen=True)
+class Ingested:
+    """The result of ingesting: the stored article and the lines removed from its text as page furniture."""
+
+    article: Article
+    removed: tuple[str, ...] = ()
 
 
 def clip_title(title: str) -> str:
     """One line, at most MAX_TITLE_CHARS characters."""
     title = " ".join(title.split())
     return title if len(title) <= MAX_TITLE_CHARS else title[: MAX_TITLE_CHARS - 1] + "…"
+
+
+def junk_only_reason(removed: tuple[str, ...]) -> str:
+    """The editor's reply when cleaning removed every line: which lines looked like furniture."""
+    shown = [f"• {clip_title(line)}" for line in removed[:JUNK_LINES_SHOWN]]
+    if len(removed) > JUNK_LINES_SHOWN:
+        shown.append(f"… and {len(removed) - JUNK_LINES_SHOWN} more")
+    count = f"{len(removed)} line{'s' if len(removed) != 1 else ''}"
+    return (
+        "Nothing is left once share buttons, credits, pleas and other page furniture are removed. "
+        f"The {count} I removed:\n" + "\n".join(shown)
+    )
 
 
 def looks_binary(text: str) -> bool:
@@ -70,11 +92,10 @@ class Ingestor:
             raise EmptyTextError("There is no text to post.")
         if looks_binary(draft.body):
             raise EmptyTextError("That looks like binary data, not an article.")
-        body = await asyncio.to_thread(clean_text, draft.body)
+        cleaned = await asyncio.to_thread(clean, draft.body)
+        body = cleaned.text
         if not body:
-            raise JunkOnlyError(
-                "Nothing is left once share buttons, credits, pleas and other page furniture are removed."
-            )
+            raise JunkOnlyError(junk_only_reason(cleaned.removed))
         if len(body) > self.max_chars:
             raise TooLongError(
                 f"That article is too long ({len(body):,} characters; the limit is {self.max_chars:,})."
@@ -83,16 +104,18 @@ class Ingestor:
         head, _, rest = body.partition("\n\n")
         if rest and clip_title(head) == title:  # extracted pages repeat their headline as the first line
             body = rest
-        if draft.source_url is not None:
-            known = await self.store.articles.id_by_url(draft.source_url)
+        # Only a normalized http(s) link that fits its column is ever kept as the source (no `javascript:`).
+        source = source_url(draft.source_url) if draft.source_url is not None else None
+        if source is not None:
+            known = await self.store.articles.id_by_url(source)
             if known is not None:
                 raise DuplicateError(*known)
         existing = await self.store.articles.find_duplicate(title, body)
         if existing is not None:
             raise DuplicateError(existing.id, existing.title)
-        return replace(draft, title=title, body=body)
+        return replace(draft, title=title, body=body, source_url=source, removed=cleaned.removed)
 
-    async def publish(self, draft: Draft, posted_by: int) -> Article:
+    async def publish(self, draft: Draft, posted_by: int) -> Ingested:
         """Summarize a prepared draft in the worker thread and store it."""
         summary = await self.worker.summarize(draft.body)
         try:
@@ -108,12 +131,18 @@ class Ingestor:
         except DuplicateArticleError as exc:  # posted concurrently
             existing = await self.store.articles.get(exc.existing_id)
             raise DuplicateError(exc.existing_id, existing.title if existing else "") from None
-        log.info("article #%s stored (by %s, %d chars)", article.id, posted_by, len(article.body))
+        log.info(
+            "article #%s stored (by %s, %d chars, %d furniture lines removed)",
+            article.id,
+            posted_by,
+            len(article.body),
+            len(draft.removed),
+        )
         if self._on_stored is not None:
             await self._on_stored(article)
-        return article
+        return Ingested(article, draft.removed)
 
-    async def ingest(self, draft: Draft, posted_by: int) -> Article:
+    async def ingest(self, draft: Draft, posted_by: int) -> Ingested:
         """Prepare and publish a draft."""
         return await self.publish(await self.prepare(draft), posted_by)
 
@@ -129,6 +158,6 @@ class Ingestor:
             raise JunkOnlyError("I couldn't find an article on that page.")
         return Draft(extracted.title, extracted.text, normalized, extracted.date)
 
-    async def ingest_url(self, url: str, posted_by: int) -> Article:
+    async def ingest_url(self, url: str, posted_by: int) -> Ingested:
         """Fetch, extract, clean, deduplicate, summarize and store the article at `url`."""
         return await self.ingest(await self.fetch_draft(url), posted_by)

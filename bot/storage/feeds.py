@@ -9,7 +9,14 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, delete, or_, select, update
 
 from bot.storage.database import Database
-from bot.storage.models import FeedEntryRow, FeedRow
+from bot.storage.models import (
+    ETAG_MAX_LENGTH,
+    FEED_URL_MAX_LENGTH,
+    LAST_MODIFIED_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+    FeedEntryRow,
+    FeedRow,
+)
 from bot.storage.types import Feed
 
 
@@ -40,6 +47,10 @@ class Feeds:
 
     async def add(self, *, url: str, title: str, added_by: int, now: datetime) -> tuple[Feed, bool]:
         """Store a feed; return (feed, created) where created is False if the URL was already followed."""
+        if len(url) > FEED_URL_MAX_LENGTH:
+            raise ValueError(f"feed url longer than {FEED_URL_MAX_LENGTH} characters")
+        if len(title) > TITLE_MAX_LENGTH:
+            raise ValueError(f"feed title longer than {TITLE_MAX_LENGTH} characters")
         stmt = (
             self._db.insert(FeedRow)
             .values(url=url, title=title, added_by=added_by, created_at=now, failures=0, next_poll_at=None)
@@ -81,16 +92,27 @@ class Feeds:
             return bool(cast(CursorResult[Any], result).rowcount)
 
     async def record_success(
-        self, feed_id: int, *, etag: str | None, last_modified: str | None, now: datetime
+        self,
+        feed_id: int,
+        *,
+        etag: str | None,
+        last_modified: str | None,
+        now: datetime,
+        keep_validators: bool = False,
     ) -> None:
-        """Remember the validators for the next conditional GET and clear the back-off."""
+        """Clear the back-off and remember the validators for the next conditional GET (a fresh response
+        replaces both, even with None; keep_validators=True, after a 304, leaves the stored ones)."""
+        if etag is not None and len(etag) > ETAG_MAX_LENGTH:
+            raise ValueError(f"etag longer than {ETAG_MAX_LENGTH} characters")
+        if last_modified is not None and len(last_modified) > LAST_MODIFIED_MAX_LENGTH:
+            raise ValueError(f"last_modified longer than {LAST_MODIFIED_MAX_LENGTH} characters")
         values: dict[str, Any] = {
             "failures": 0,
             "last_error": None,
             "last_polled_at": now,
             "next_poll_at": None,
         }
-        if etag is not None or last_modified is not None:
+        if not keep_validators:
             values |= {"etag": etag, "last_modified": last_modified}
         async with self._sessions.begin() as session:
             await session.execute(update(FeedRow).where(FeedRow.id == feed_id).values(**values))

@@ -76,6 +76,7 @@ class ArticleRow(Base):
     """An admin-posted article and its summary."""
 
     __tablename__ = "articles"
+    __table_args__ = ({"sqlite_autoincrement": True},)  # ids are never reused (revision 0006)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     title: Mapped[str] = mapped_column(String(TITLE_MAX_LENGTH))
@@ -139,6 +140,8 @@ class DigestDeliveryRow(Base):
 
 
 FEED_URL_MAX_LENGTH: Final = 2048
+ETAG_MAX_LENGTH: Final = 512
+LAST_MODIFIED_MAX_LENGTH: Final = 128
 ENTRY_KEY_LENGTH: Final = 64
 
 
@@ -146,14 +149,15 @@ class FeedRow(Base):
     """An RSS/Atom feed polled for new entries, with its conditional-GET validators and back-off state."""
 
     __tablename__ = "feeds"
+    __table_args__ = ({"sqlite_autoincrement": True},)  # ids are never reused (revision 0006)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     url: Mapped[str] = mapped_column(String(FEED_URL_MAX_LENGTH), unique=True)
     title: Mapped[str] = mapped_column(String(TITLE_MAX_LENGTH))
     added_by: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    etag: Mapped[str | None] = mapped_column(String(512))
-    last_modified: Mapped[str | None] = mapped_column(String(128))
+    etag: Mapped[str | None] = mapped_column(String(ETAG_MAX_LENGTH))
+    last_modified: Mapped[str | None] = mapped_column(String(LAST_MODIFIED_MAX_LENGTH))
     failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_error: Mapped[str | None] = mapped_column(Text)
     last_polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
