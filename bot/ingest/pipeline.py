@@ -14,8 +14,8 @@ from bot.ingest.clean import clean
 from bot.ingest.errors import DuplicateError, EmptyTextError, JunkOnlyError, TooLongError
 from bot.ingest.extract import extract_article
 from bot.ingest.fetch import Fetcher, source_url
-from bot.storage import Article, DuplicateArticleError, Store
 from bot.semantic.worker import SummaryWorker
+from bot.storage import Article, DuplicateArticleError, Store
 
 log = logging.getLogger(__name__)
 
