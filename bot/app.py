@@ -100,7 +100,9 @@ async def _worker(
 ) -> SummaryWorker:
     """The inference worker: injected models, else loaded (in threads) as the settings say."""
     if summarizer is None:
-        summarizer = await asyncio.to_thread(load_summarizer, settings.summarizer, settings.summarizer_model)
+        summarizer = await asyncio.to_thread(
+            load_summarizer, settings.summarizer, settings.summarizer_model, settings.summarizer_device
+        )
     if embedder is None and settings.semantic:
         # The extractive backend's MiniLM is the embedder's model: shared, not loaded twice.
         embedder = await asyncio.to_thread(load_embedder, summarizer)

@@ -154,5 +154,7 @@ class FeedPoller:
         except IngestError as exc:
             log.info("feed #%s: entry %s skipped: %s", feed.id, entry.link or entry.title, exc)
             return False
-        log.info("feed #%s: entry stored as article #%s", feed.id, article.id)
+        log.info(
+            "feed #%s: entry stored as article #%s", feed.id, article.id, extra={"article_id": article.id}
+        )
         return True

@@ -108,7 +108,13 @@ class Ingestor:
         except DuplicateArticleError as exc:  # posted concurrently
             existing = await self.store.get_article(exc.existing_id)
             raise DuplicateError(exc.existing_id, existing.title if existing else "") from None
-        log.info("article #%s stored (by %s, %d chars)", article.id, posted_by, len(article.body))
+        log.info(
+            "article #%s stored (by %s, %d chars)",
+            article.id,
+            posted_by,
+            len(article.body),
+            extra={"article_id": article.id},
+        )
         if self._on_stored is not None:
             await self._on_stored(article)
         return article
