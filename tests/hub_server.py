@@ -210,7 +210,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _api(self, rest: str, blobs: bool) -> None:
         tree = re.fullmatch(r"(.+?)/tree/([^/]+)(?:/.*)?", rest)
         revision = re.fullmatch(r"(.+?)/revision/([^/]+)", rest)
-        repo_id, rev = (tree or revision).groups() if (tree or revision) else (rest, "main")  # type: ignore[union-attr]
+        match = tree or revision
+        repo_id, rev = (match.group(1), match.group(2)) if match else (rest, "main")
         repo = self._repo(repo_id)
         if repo is None or not self._revision_ok(repo, rev, True):
             return

@@ -37,7 +37,7 @@ def dockerfile_env() -> dict[str, str]:
     pairs: dict[str, str] = {}
     for line in text.splitlines():
         if line.startswith("ENV "):
-            pairs.update(item.split("=", 1) for item in line.split()[1:] if "=" in item)
+            pairs.update(item.partition("=")[::2] for item in line.split()[1:] if "=" in item)
     return pairs
 
 

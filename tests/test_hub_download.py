@@ -8,6 +8,7 @@ import hashlib
 import logging
 import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -33,9 +34,10 @@ def tiny_repo(tmp_path_factory: pytest.TempPathFactory) -> Repo:
 
 
 @pytest.fixture
-def hub(tiny_repo: Repo) -> FakeHub:
+def hub(tiny_repo: Repo) -> Iterator[FakeHub]:
+    """The tiny BART's hub, running for one test."""
     with FakeHub(tiny_repo) as server:
-        yield server  # type: ignore[misc]
+        yield server
 
 
 def models(hub: FakeHub | None, cache: Path, *, offline: bool = False) -> HubModels:
