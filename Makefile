@@ -3,16 +3,28 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Exact versions of every dependency (dev tools too), for every platform: `make lock` refreshes it.
+LOCK := requirements.lock
+UV_VERSION := 0.13.9
 
-.PHONY: run test lint typecheck bench clean
+.PHONY: run test lint typecheck bench clean lock
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade pip
 	# torch first, pinned, so the CPU wheel is taken rather than a multi-GB CUDA build.
-	$(BIN)/python -m pip install "torch==2.13.0"
-	$(BIN)/python -m pip install -e ".[dev]"
+	$(BIN)/python -m pip install -c $(LOCK) "torch==2.13.0"
+	# -c: the lock's versions for whatever pyproject.toml asks (a new release changes nothing here).
+	$(BIN)/python -m pip install -c $(LOCK) -e ".[dev]"
 	touch $(STAMP)
+
+# Re-resolve after editing pyproject.toml's dependencies; versions already locked are kept where they
+# still fit. `make lock UPGRADE=1` moves everything to the newest releases allowed.
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install "uv==$(UV_VERSION)"
+	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 \
+		--custom-compile-command "make lock" $(if $(UPGRADE),--upgrade) -o $(LOCK)
 
 run: $(STAMP)
 	$(BIN)/python -m bot

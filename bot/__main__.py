@@ -39,7 +39,7 @@ def main() -> int:
         print(f"newsbot: {exc}", file=sys.stderr)
         return 2
     token = settings.token()
-    setup_logging(settings.log_level, [token] if token else [])
+    setup_logging(settings.log_level, [token] if token else [], settings.log_format)
     if token is None:
         print(
             "BOT_TOKEN is not set: starting the local playground (a fake Telegram on 127.0.0.1).", flush=True

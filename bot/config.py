@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -55,7 +55,11 @@ class Settings(BaseSettings):
     timezone: str = "UTC"
     summarizer: str = "extractive"
     summarizer_model: str = "sshleifer/distilbart-cnn-12-6"
+    # Where the abstractive backend runs: auto = CUDA when torch sees a GPU, else the CPU.
+    summarizer_device: Literal["auto", "cpu", "cuda"] = "auto"
     log_level: str = "INFO"
+    # text: one human-readable line per record; json: one JSON object per line, for log shippers.
+    log_format: Literal["text", "json"] = "text"
     max_article_chars: int = Field(default=100_000, ge=100)
     allow_private_urls: bool = False
     fetch_timeout_seconds: float = Field(default=15.0, gt=0, le=300)
@@ -135,6 +139,11 @@ class Settings(BaseSettings):
     @classmethod
     def _check_timezone(cls, value: str) -> str:
         return check_timezone(value)
+
+    @field_validator("summarizer_device", "log_format", mode="before")
+    @classmethod
+    def _lower_case_choice(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("log_level")
     @classmethod

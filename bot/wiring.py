@@ -47,7 +47,9 @@ async def load_worker(settings: Settings, injected: Injected) -> SummaryWorker:
     """The inference worker: injected models, else loaded (in threads) as the settings say."""
     summarizer = injected.summarizer
     if summarizer is None:
-        summarizer = await asyncio.to_thread(load_summarizer, settings.summarizer, settings.summarizer_model)
+        summarizer = await asyncio.to_thread(
+            load_summarizer, settings.summarizer, settings.summarizer_model, settings.summarizer_device
+        )
     embedder = injected.embedder
     if embedder is None and settings.semantic:
         # The extractive backend's MiniLM is the embedder's model: shared, not loaded twice.

@@ -19,6 +19,8 @@ from summarizer.sentences import SentenceSplitter
 
 DEFAULT_MODEL: Final = "sshleifer/distilbart-cnn-12-6"
 MODEL_ENV_VAR: Final = "SUMMARIZER_MODEL"
+DEVICE_ENV_VAR: Final = "SUMMARIZER_DEVICE"
+DEVICES: Final = ("auto", "cpu", "cuda")
 
 
 def _one_line(exc: BaseException) -> str:
@@ -27,8 +29,21 @@ def _one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
 
 
+def resolve_device(device: str) -> torch.device:
+    """The torch device of `auto` (CUDA when torch sees a GPU, else the CPU), `cpu` or `cuda`."""
+    name = device.strip().lower()
+    if name not in DEVICES:
+        raise ModelLoadError(f"unknown {DEVICE_ENV_VAR} {device!r}; expected auto, cpu or cuda")
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    elif name == "cuda" and not torch.cuda.is_available():
+        raise ModelLoadError(f"{DEVICE_ENV_VAR}=cuda, but torch sees no CUDA GPU")
+    return torch.device(name)
+
+
 class AbstractiveSummarizer:
-    """Summarize with a seq2seq model loaded once (hub id or local directory, offline unless cached)."""
+    """Summarize with a seq2seq model loaded once: a local directory, or a hub id (downloaded into the
+    Hugging Face cache on first use), on `device` (auto, cpu or cuda; default $SUMMARIZER_DEVICE or auto)."""
 
     name: str = "abstractive"
 
@@ -41,6 +56,7 @@ class AbstractiveSummarizer:
         max_length: int = 130,
         max_input_tokens: int | None = None,
         splitter: SentenceSplitter | None = None,
+        device: str | None = None,
     ) -> None:
         if num_beams < 1 or not 0 <= min_length <= max_length:
             raise ValueError("need num_beams >= 1 and 0 <= min_length <= max_length")
@@ -48,7 +64,8 @@ class AbstractiveSummarizer:
         self.model_name = source
         self.num_beams, self.min_length, self.max_length = num_beams, min_length, max_length
         self._splitter = splitter if splitter is not None else SentenceSplitter()
-        self._tokenizer, self._model = _load(source)
+        self.device = resolve_device(device or os.environ.get(DEVICE_ENV_VAR) or "auto")
+        self._tokenizer, self._model = _load(source, self.device)
         limit = int(getattr(self._model.config, "max_position_embeddings", 1024))
         self.max_input_tokens = min(max_input_tokens or limit, limit)
         self.max_length = min(max_length, limit)  # the decoder has no positions beyond limit
@@ -99,7 +116,7 @@ class AbstractiveSummarizer:
         """Run beam search on each piece and return the decoded summaries."""
         batch = self._tokenizer(
             pieces, return_tensors="pt", padding=True, truncation=True, max_length=self.max_input_tokens
-        )
+        ).to(self.device)
         with torch.inference_mode():
             ids = self._model.generate(
                 **batch,
@@ -113,16 +130,31 @@ class AbstractiveSummarizer:
         return [d.strip() for d in decoded]
 
 
-def _load(source: str) -> tuple[Any, Any]:
-    """Load tokenizer and model on the CPU; any failure becomes one ModelLoadError."""
-    if not Path(source).is_dir():
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # no network here: only the local cache is tried
+def _model_dir(source: str) -> Path:
+    """A local model directory as given, or a hub id's folder in the Hugging Face cache (downloaded there
+    on first use unless HF_HUB_OFFLINE is set)."""
+    path = Path(source).expanduser()
+    if path.is_dir():
+        return path
+    if source.startswith(("/", ".", "~")) or source.count("/") > 1:
+        raise ModelLoadError(f"no such model directory: {path}")
+    from summarizer.hub import HubModels  # imported here: `import summarizer` must not load huggingface_hub
+
+    return HubModels().local_path(source)
+
+
+def _load(source: str, device: torch.device) -> tuple[Any, Any]:
+    """Load tokenizer and model onto device; any failure becomes one ModelLoadError."""
     try:
+        directory = _model_dir(source)
         from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
-        tokenizer = AutoTokenizer.from_pretrained(source)
-        model = AutoModelForSeq2SeqLM.from_pretrained(source)
+        tokenizer = AutoTokenizer.from_pretrained(directory)
+        model = AutoModelForSeq2SeqLM.from_pretrained(directory)
+    except ModelLoadError as exc:
+        raise ModelLoadError(f"cannot load abstractive model {source!r}: {exc}") from exc
     except Exception as exc:  # transformers raises OSError, ValueError, EnvironmentError... on bad models
         raise ModelLoadError(f"cannot load abstractive model {source!r}: {_one_line(exc)}") from exc
+    model.to(device)
     model.eval()
     return tokenizer, model

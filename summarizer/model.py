@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -87,21 +86,22 @@ def load_encoder(
     expected_sha256: str | None = MINILM_SHA256,
     precision: Precision = "auto",
 ) -> Any:
-    """Verify (unless expected_sha256 is None) and load a SentenceTransformer on the CPU, offline,
-    in float32 or (precision "bfloat16", or "auto" on a CPU with native bfloat16) bfloat16."""
+    """Verify (unless expected_sha256 is None) and load a SentenceTransformer from a local directory on
+    the CPU, in float32 or (precision "bfloat16", or "auto" on a CPU with native bfloat16) bfloat16.
+
+    local_files_only: the encoder never asks the hub anything, whether or not HF_HUB_OFFLINE is set (the
+    process-wide flag is the operator's, for the abstractive backend's downloads)."""
     model_dir = packaged_model_path() if model_path is None else Path(model_path)
     if not model_dir.is_dir():
         raise ModelLoadError(f"model directory not found: {model_dir}")
     if expected_sha256 is not None:
         verify_weights(model_dir, expected_sha256)
-    # Must be set before huggingface_hub is first imported: it reads the flag at import time.
-    os.environ["HF_HUB_OFFLINE"] = "1"
     try:
         from sentence_transformers import SentenceTransformer
     except ImportError as exc:
         raise ModelLoadError(f"sentence-transformers is not usable: {_one_line(exc)}") from exc
     try:
-        encoder = SentenceTransformer(str(model_dir), device="cpu")
+        encoder = SentenceTransformer(str(model_dir), device="cpu", local_files_only=True)
     except Exception as exc:
         raise ModelLoadError(f"cannot load model from {model_dir}: {_one_line(exc)}") from exc
     if resolve_precision(precision) == "bfloat16":

@@ -21,11 +21,12 @@ def _extractive() -> Summarizer:
     return ExtractiveSummarizer()
 
 
-def _abstractive(model: str | None = None) -> Summarizer:
-    """Build the seq2seq backend from model, else $SUMMARIZER_MODEL, else distilbart-cnn-12-6."""
+def _abstractive(model: str | None = None, device: str | None = None) -> Summarizer:
+    """Build the seq2seq backend from model, else $SUMMARIZER_MODEL, else distilbart-cnn-12-6, on device
+    (auto, cpu or cuda), else $SUMMARIZER_DEVICE, else auto."""
     from summarizer.abstractive import AbstractiveSummarizer
 
-    return AbstractiveSummarizer(model)
+    return AbstractiveSummarizer(model, device=device)
 
 
 def _lead() -> Summarizer:
@@ -52,12 +53,14 @@ def resolve_backend_name(name: str | None = None) -> str:
     return chosen or DEFAULT_BACKEND
 
 
-def load_summarizer(name: str | None = None, model: str | None = None) -> Summarizer:
-    """Build the named backend (model: the abstractive backend's hub id or directory); raises
-    UnknownBackendError or ModelLoadError."""
+def load_summarizer(
+    name: str | None = None, model: str | None = None, device: str | None = None
+) -> Summarizer:
+    """Build the named backend (model and device: the abstractive backend's hub id or directory, and
+    auto/cpu/cuda); raises UnknownBackendError or ModelLoadError."""
     resolved = resolve_backend_name(name)
-    if resolved == "abstractive" and model:
-        return _abstractive(model)
+    if resolved == "abstractive":
+        return _abstractive(model or None, device)
     factory = BACKENDS.get(resolved)
     if factory is None:
         raise UnknownBackendError(resolved, available_backends())

@@ -26,6 +26,14 @@ USER_ID = 4242
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 PG_SKIP = "TEST_DATABASE_URL not set: PostgreSQL tests skipped (.ci/run sets it)"
+# A closed port: a test that asks the hub without starting its own (tests/hub_server.py) is refused at
+# once instead of reaching huggingface.co. Child processes inherit it through child_env.
+UNREACHABLE_HUB = "http://127.0.0.1:9"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Point huggingface_hub at UNREACHABLE_HUB before anything imports it (it reads HF_ENDPOINT once)."""
+    os.environ["HF_ENDPOINT"] = UNREACHABLE_HUB
 
 
 def child_env(**overrides: str) -> dict[str, str]:

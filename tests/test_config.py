@@ -35,7 +35,14 @@ INGEST_VARS = [
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in [*ENV_VARS, "LOG_LEVEL", "MAX_ARTICLE_CHARS", *INGEST_VARS]:
+    for name in [
+        *ENV_VARS,
+        "LOG_LEVEL",
+        "MAX_ARTICLE_CHARS",
+        "SUMMARIZER_DEVICE",
+        "LOG_FORMAT",
+        *INGEST_VARS,
+    ]:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)  # no stray .env
 
@@ -51,6 +58,14 @@ def test_defaults() -> None:
     assert settings.summarizer == "extractive"
     assert settings.log_level == "INFO"
     assert settings.max_article_chars == 100_000
+    assert settings.summarizer_device == "auto" and settings.log_format == "text"
+
+
+def test_device_and_log_format_are_read_case_insensitively(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SUMMARIZER_DEVICE", " CUDA ")
+    monkeypatch.setenv("LOG_FORMAT", "JSON")
+    settings = load_settings()
+    assert settings.summarizer_device == "cuda" and settings.log_format == "json"
 
 
 def test_env_and_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -70,6 +85,8 @@ def test_env_and_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None
         ("ADMIN_IDS", "12,abc"),
         ("LOG_LEVEL", "LOUD"),
         ("LEDGER_RETENTION_DAYS", "30"),  # /stats charts 30 days
+        ("SUMMARIZER_DEVICE", "tpu"),
+        ("LOG_FORMAT", "xml"),
     ],
 )
 def test_bad_value_names_the_variable(monkeypatch: pytest.MonkeyPatch, variable: str, value: str) -> None:
@@ -78,7 +95,15 @@ def test_bad_value_names_the_variable(monkeypatch: pytest.MonkeyPatch, variable:
         load_settings()
 
 
-@pytest.mark.parametrize(("variable", "value"), [("DIGEST_TIME", "25:99"), ("TIMEZONE", "Mars/Base")])
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("DIGEST_TIME", "25:99"),
+        ("TIMEZONE", "Mars/Base"),
+        ("SUMMARIZER_DEVICE", "gpu"),
+        ("LOG_FORMAT", "xml"),
+    ],
+)
 def test_bad_value_stops_start_up_with_exit_2(tmp_path: Path, variable: str, value: str) -> None:
     env = child_env(**{variable: value})
     result = subprocess.run(

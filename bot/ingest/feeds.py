@@ -188,5 +188,6 @@ class FeedPoller:
             feed.id,
             result.article.id,
             len(result.removed),
+            extra={"article_id": result.article.id},
         )
         return True

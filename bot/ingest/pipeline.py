@@ -137,6 +137,7 @@ class Ingestor:
             posted_by,
             len(article.body),
             len(draft.removed),
+            extra={"article_id": article.id},
         )
         if self._on_stored is not None:
             await self._on_stored(article)
