@@ -6,8 +6,8 @@ Rate-limited per kind: at most one message per `RATE_WINDOW`; the ones held back
 into the next message of that kind ("and 12 more"), or, when none follows, into a summary `flush` sends
 once the window has passed. An alert never carries article text or an exception's message (database
 errors quote the statement's parameters, which hold article text): only what failed, ids, counts and
-the error's type, with the bot token and database password redacted from whatever is left. Sending is
-fire-and-forget and an alert that cannot be sent is logged, so alerting never delays or breaks the code
+the error's type, with the bot token and database password redacted from every value put in. Sending is
+fire-and-forget, and an alert that cannot be sent is logged, so alerting never delays or breaks the code
 that raised it.
 """
 
@@ -69,10 +69,10 @@ class _Window:
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
-    """`text` with every secret replaced by a placeholder."""
+    """`text` with every secret replaced by a placeholder (plain text: redact before escaping)."""
     for secret in secrets:
         if secret:
-            text = text.replace(secret, "<redacted>")
+            text = text.replace(secret, "[redacted]")
     return text
 
 
@@ -127,15 +127,17 @@ class Alerts:
             return
         self._raise(
             AlertKind.FEED_FAILING,
-            f"⚠️ Feed #{feed.id} <b>{esc(feed.title)}</b> failed {failures} times in a row: "
-            f"{esc(clip(reason))}\n{esc(feed.url)}\nIt is retried with back-off; /feeds shows it.",
+            f"⚠️ Feed #{feed.id} <b>{self._text(feed.title)}</b> failed {failures} times in a row: "
+            f"{self._text(clip(reason))}\n{self._text(feed.url)}\n"
+            "It is retried with back-off; /feeds shows it.",
         )
 
     def delivery_failed(self, chat_id: int, delivery_id: int, reason: str, retry_at: datetime) -> None:
         """A chat's digest delivery ended `failed` (it is retried at `retry_at`)."""
         self._raise(
             AlertKind.DELIVERY_FAILED,
-            f"⚠️ The digest for chat {chat_id} failed (delivery #{delivery_id}): {esc(short_reason(reason))}. "
+            f"⚠️ The digest for chat {chat_id} failed (delivery #{delivery_id}): "
+            f"{self._text(short_reason(reason))}. "
             f"Retried at {_utc(retry_at)}.",
         )
 
@@ -152,11 +154,13 @@ class Alerts:
 
     def started(self, detail: str) -> None:
         """The bot finished starting up."""
-        self._raise(AlertKind.STARTED, f"✅ newsbot started on {esc(self.host)}: {esc(detail)}.")
+        self._raise(
+            AlertKind.STARTED, f"✅ newsbot started on {self._text(self.host)}: {self._text(detail)}."
+        )
 
     async def stopped(self) -> None:
         """The bot is stopping: send that (and whatever is still in flight) now; later alerts are logged."""
-        self._raise(AlertKind.STOPPED, f"⏹ newsbot on {esc(self.host)} is stopping.")
+        self._raise(AlertKind.STOPPED, f"⏹ newsbot on {self._text(self.host)} is stopping.")
         await self.drain(STOP_TIMEOUT)
         self._closed = True
 
@@ -180,6 +184,10 @@ class Alerts:
 
     # --- rate limit and sending ---
 
+    def _text(self, value: str) -> str:
+        """A value for the message: secrets redacted, then escaped for Telegram HTML."""
+        return esc(redact(value, self._secrets))
+
     def _raise(self, kind: AlertKind, text: str) -> None:
         """Send `text` unless this kind was sent within the window (then count it for the next one)."""
         if self._chat_id is None:
@@ -202,7 +210,7 @@ class Alerts:
             log.warning("%s alert not sent: the bot has stopped", kind)
             self._metrics.alerts.labels(kind=kind, outcome="failed").inc()
             return
-        task = asyncio.create_task(self._send(kind, redact(text, self._secrets)), name=f"alert-{kind}")
+        task = asyncio.create_task(self._send(kind, text), name=f"alert-{kind}")
         self._sending.add(task)
         task.add_done_callback(self._sending.discard)
 
