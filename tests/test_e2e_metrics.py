@@ -11,6 +11,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from bot.app import Webhook
 from bot.emulator import FakeBotAPI
 from bot.monitoring.exporter import ExporterError
 from bot.services import Services
@@ -118,6 +119,19 @@ async def test_every_bot_counts_on_its_own_and_metrics_are_off_by_default(
         assert value(await scrape(port), "newsbot_updates_total", command="post") == 0
     with pytest.raises(httpx.ConnectError):  # stopped with the bot
         await scrape(port)
+
+
+async def test_webhook_mode_serves_metrics_on_their_own_port(
+    harness: BotHarness, emulator: FakeBotAPI, user: Chat
+) -> None:
+    webhook_port, metrics_port = free_port(), free_port()
+    url = f"http://127.0.0.1:{webhook_port}/telegram"
+    hook = Webhook(url=url, secret="s3cret", port=webhook_port, listen="127.0.0.1", path="telegram")
+    async with harness.run(webhook=hook, metrics_port=metrics_port):
+        assert "/subscribe" in await user.ask("/start")  # pushed by the fake Telegram to the webhook
+        assert value(await scrape(metrics_port), "newsbot_updates_total", command="start") == 1
+        async with httpx.AsyncClient() as client:  # and /metrics is not on the public webhook server
+            assert (await client.get(f"http://127.0.0.1:{webhook_port}/metrics")).status_code != 200
 
 
 async def test_a_metrics_port_in_use_stops_start_up(harness: BotHarness) -> None:

@@ -209,7 +209,7 @@ class DeliveryEngine:
                 now=self._clock(),
                 reason=str(exc),
             )
-            self._metrics.digests.labels(status=DeliveryStatus.BLOCKED).inc()
+            self._metrics.digest_outcomes[DeliveryStatus.BLOCKED].inc()
             if self.on_blocked is not None:
                 await self.on_blocked(chat_id)
             return
@@ -227,14 +227,14 @@ class DeliveryEngine:
                 reason=str(exc),
                 retry_at=retry_at,
             )
-            self._metrics.digests.labels(status=DeliveryStatus.FAILED).inc()
+            self._metrics.digest_outcomes[DeliveryStatus.FAILED].inc()
             self._alerts.delivery_failed(chat_id, claim.delivery_id, str(exc), retry_at)
             return
         finally:
             self._held.pop(claim.delivery_id, None)
         if not claim.parts:  # every part went out before a crash; the last "sent" record closes the rest
             await ledger.finish(claim.delivery_id, self.owner, status=DeliveryStatus.SENT, now=self._clock())
-        self._metrics.digests.labels(status=DeliveryStatus.SENT).inc()
+        self._metrics.digest_outcomes[DeliveryStatus.SENT].inc()
 
     async def _keep_lease(self, claim: Claim) -> None:
         """Fencing before a send: re-check and extend the lease in the database when it may be running

@@ -73,8 +73,8 @@ class Metrics:
         self.alerts = Counter(
             "newsbot_alerts", "Alerts, by kind and outcome", ["kind", "outcome"], registry=registry
         )
-        for status in DIGEST_OUTCOMES:
-            self.digests.labels(status=status)
+        # the engine's children, looked up once (labels() costs more than the increment itself)
+        self.digest_outcomes = {status: self.digests.labels(status=status) for status in DIGEST_OUTCOMES}
         for result in FEED_RESULTS:
             self.feed_polls.labels(result=result)
 
