@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import insert
 
+from bot.monitoring.metrics import Metrics
 from bot.semantic.search import SemanticSearch, to_bytes
 from bot.semantic.worker import SummaryWorker
 from bot.storage import Store
@@ -178,7 +179,7 @@ async def run(args: argparse.Namespace) -> None:
 
             await reset_postgres(url)
         embedder = await asyncio.to_thread(load_embedder)
-        worker = SummaryWorker(LeadSummarizer(), embedder, torch_threads=args.threads)
+        worker = SummaryWorker(LeadSummarizer(), embedder, metrics=Metrics(), torch_threads=args.threads)
         store = await Store.open(url)
         try:
             t0 = time.perf_counter()

@@ -16,7 +16,6 @@ from telegram import BotCommandScopeChat, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     ApplicationBuilder,
     CallbackQueryHandler,
     ChatMemberHandler,
@@ -34,7 +33,10 @@ from bot.clock import Clock, utc_now
 from bot.commands import COMMANDS, Audience, menu
 from bot.config import Settings
 from bot.context import BotData, ChatData, Context, NewsApplication, UserData
+from bot.delivery.limiter import rate_limiter
 from bot.handlers import admin, buttons, common, feeds, inline, membership
+from bot.handlers.replies import counted
+from bot.monitoring.metrics import Metrics
 from bot.services import Services
 from bot.wiring import Injected, build_services, send_concurrency
 from summarizer import Summarizer
@@ -43,6 +45,7 @@ from summarizer.embedding import Embedder
 log = logging.getLogger(__name__)
 
 FIRST_FEED_POLL: Final = timedelta(minutes=1)
+ALERT_FLUSH: Final = timedelta(minutes=1)  # how often held-back alerts are checked for their summary
 # Idle connections the pool keeps beyond the engine's sends: command replies and other calls find one free.
 # Not more: httpcore probes the socket of *every* idle connection on each request (a few syscalls each),
 # which made a pool of 40 for 32 sends cost ~20% of the bot's CPU per digest message.
@@ -59,8 +62,9 @@ LINK_ONLY: Final = filters.Regex(r"^\s*\S+://\S+\s*$") & ~filters.COMMAND & filt
 
 
 async def on_error(update: object, context: Context) -> None:
-    """Log every unhandled error and tell the user something went wrong."""
+    """Log and count every unhandled error and tell the user something went wrong."""
     log.error("error while handling %r", update, exc_info=context.error)
+    context.services.metrics.error("handler")
     if isinstance(update, Update) and update.effective_chat is not None:
         try:
             await context.bot.send_message(
@@ -72,16 +76,20 @@ async def on_error(update: object, context: Context) -> None:
 
 
 def register_handlers(application: NewsApplication) -> None:
-    """Attach every command of the table, the buttons, inline mode, membership and the fallbacks."""
+    """Attach every command of the table, the buttons, inline mode, membership and the fallbacks; each
+    counts what it handles (`newsbot_updates_total{command}`: the command, or the handler's kind)."""
     for command in COMMANDS:
         application.add_handler(CommandHandler(command.name, command.guarded(), filters=ONLY_MESSAGES))
-    application.add_handler(CallbackQueryHandler(buttons.on_button))
-    application.add_handler(ChatMemberHandler(membership.my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
-    application.add_handler(InlineQueryHandler(inline.on_inline_query))
-    application.add_handler(MessageHandler(filters.COMMAND & ONLY_MESSAGES, common.unknown_command))
-    application.add_handler(MessageHandler(LINK_ONLY & ONLY_MESSAGES, admin.link_message))
+    application.add_handler(CallbackQueryHandler(counted("button", buttons.on_button)))
+    application.add_handler(
+        ChatMemberHandler(counted("membership", membership.my_chat_member), ChatMemberHandler.MY_CHAT_MEMBER)
+    )
+    application.add_handler(InlineQueryHandler(counted("inline", inline.on_inline_query)))
+    unknown = counted("unknown", common.unknown_command)
+    application.add_handler(MessageHandler(filters.COMMAND & ONLY_MESSAGES, unknown))
+    application.add_handler(MessageHandler(LINK_ONLY & ONLY_MESSAGES, counted("link", admin.link_message)))
     plain = filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE & ONLY_MESSAGES
-    application.add_handler(MessageHandler(plain, common.plain_text))
+    application.add_handler(MessageHandler(plain, counted("text", common.plain_text)))
     application.add_error_handler(on_error)
 
 
@@ -98,8 +106,14 @@ async def publish_commands(application: NewsApplication, settings: Settings) -> 
             log.warning("could not set the editor command menu for %s: %s", admin_id, exc)
 
 
+async def flush_alerts(context: Context) -> None:
+    """JobQueue callback: summarize alerts held back by the rate limit once their window has passed."""
+    context.services.alerts.flush()
+
+
 def schedule_jobs(job_queue: JobQueue[Context], services: Services) -> None:
-    """The repeating jobs besides the digests: feed polling and, if configured, the heartbeat."""
+    """The repeating jobs besides the digests: feed polling, held-back alerts and, if configured, the
+    heartbeat."""
     interval = services.feeds.interval
     job_queue.run_repeating(
         feeds.poll_job,
@@ -108,23 +122,14 @@ def schedule_jobs(job_queue: JobQueue[Context], services: Services) -> None:
         name=feeds.JOB_NAME,
         job_kwargs={"max_instances": 1, "coalesce": True},
     )
+    if services.alerts.enabled:
+        job_queue.run_repeating(flush_alerts, interval=ALERT_FLUSH, name="alerts:flush")
     heartbeat = services.settings.heartbeat_file
     if heartbeat is not None:
         health.beat(heartbeat)  # healthy from the end of start-up on
         job_queue.run_repeating(
             health.heartbeat_job, interval=health.HEARTBEAT_SECONDS, name=health.JOB_NAME, data=heartbeat
         )
-
-
-def _rate_limiter(settings: Settings) -> AIORateLimiter:
-    """SEND_RATE overall, Telegram's 20 a minute per group, and PTB's pause-all on a 429."""
-    return AIORateLimiter(
-        overall_max_rate=settings.send_rate,
-        overall_time_period=1,
-        group_max_rate=20,
-        group_time_period=60,
-        max_retries=3,
-    )
 
 
 def build_application(
@@ -137,14 +142,19 @@ def build_application(
     clock: Clock = utc_now,
     http_transport: httpx.AsyncBaseTransport | None = None,
 ) -> NewsApplication:
-    """Build the bot. `summarizer`, `embedder`, `clock` and the fetcher's HTTP transport are injectable."""
+    """Build the bot. `summarizer`, `embedder`, `clock` and the fetcher's HTTP transport are injectable.
+
+    Each application has its own Metrics (its own Prometheus registry), shared by the rate limiter and
+    every service.
+    """
     bot_token = token or settings.token()
     if not bot_token:
         raise ValueError("a bot token is required (BOT_TOKEN, or the playground's emulator token)")
     injected = Injected(summarizer, embedder, clock, http_transport)
+    metrics = Metrics()
 
     async def post_init(application: NewsApplication) -> None:
-        await start_up(application, settings, injected)
+        await start_up(application, settings, injected, metrics)
 
     application: NewsApplication = (
         ApplicationBuilder()
@@ -152,10 +162,11 @@ def build_application(
         .base_url(base_url or settings.telegram_api_url)
         .defaults(DEFAULTS)
         .context_types(CONTEXT_TYPES)
-        .rate_limiter(_rate_limiter(settings))
+        .rate_limiter(rate_limiter(settings, metrics))
         .connection_pool_size(send_concurrency(settings) + SPARE_CONNECTIONS)
         .concurrent_updates(True)
         .post_init(post_init)
+        .post_stop(stopping)
         .post_shutdown(shut_down)
         .build()
     )
@@ -163,13 +174,18 @@ def build_application(
     return application
 
 
-async def start_up(application: NewsApplication, settings: Settings, injected: Injected) -> None:
-    """post_init: build the services, attach them, start the jobs, the menu and the delivery engine."""
+async def start_up(
+    application: NewsApplication, settings: Settings, injected: Injected, metrics: Metrics
+) -> None:
+    """post_init: build the services, attach them, start the jobs, the menu, the delivery engine and the
+    metrics server; tell the alert chat."""
     job_queue = application.job_queue
     if job_queue is None:  # PTB's job-queue extra is a dependency: this is a broken install
         raise RuntimeError("python-telegram-bot was installed without its job-queue extra")
-    services = await build_services(settings, application.bot, job_queue, injected)
+    services = await build_services(settings, application.bot, job_queue, metrics, injected)
     application.bot_data.attach(services)
+    if services.exporter is not None:
+        await services.exporter.start()
     schedule_jobs(job_queue, services)
     await publish_commands(application, settings)
     restored = await services.schedule.start()
@@ -180,6 +196,13 @@ async def start_up(application: NewsApplication, settings: Settings, injected: I
     gc.freeze()
     services.delivery.start()
     log.info("ready: summarizer %s, %d digest job(s) scheduled", services.worker.name, restored)
+    mode = "webhook" if settings.webhook_url else "long polling"
+    services.alerts.started(f"{mode}, summarizer {services.worker.name}, {restored} digest job(s)")
+
+
+async def stopping(application: NewsApplication) -> None:
+    """post_stop: tell the alert chat while the bot can still send (shutdown closes its connections)."""
+    await application.bot_data.services.alerts.stopped()
 
 
 async def shut_down(application: NewsApplication) -> None:
@@ -255,6 +278,8 @@ async def running(
                 await application.updater.stop()
             if application.running:
                 await application.stop()
+                if application.post_stop:  # as run_polling: only after a stop
+                    await application.post_stop(application)
     finally:
         await application.shutdown()
         if application.post_shutdown:

@@ -16,7 +16,7 @@ from bot.context import Context
 from bot.formatting import esc
 from bot.handlers import admin, common, feeds, reading, subscription, topics
 from bot.handlers.access import GROUP_TYPES, chat_admins_only, editors_only, is_editor
-from bot.handlers.replies import Handler, reply
+from bot.handlers.replies import Handler, counted, reply
 
 
 class Audience(StrEnum):
@@ -47,13 +47,13 @@ class Command:
     refusal: str = ""  # editors' commands: "only the outlet's editors can <refusal>"
 
     def guarded(self) -> Handler:
-        """The handler behind its access checks."""
+        """The handler behind its access checks, each use counted (refused ones too)."""
         handler = self.handler
         if self.audience == Audience.EDITORS:
             handler = editors_only(handler, self.refusal)
         if self.changes_chat != ChatChange.NO:
             handler = chat_admins_only(handler, only_with_args=self.changes_chat == ChatChange.WITH_ARGS)
-        return handler
+        return counted(self.name, handler)
 
     def help_line(self) -> str:
         """`/name args — description`, escaped."""

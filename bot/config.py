@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from datetime import time
 from pathlib import Path
@@ -16,6 +17,9 @@ from bot.errors import NewsbotError
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+_HOSTNAME = re.compile(
+    r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
+)
 
 
 class ConfigError(NewsbotError):
@@ -86,8 +90,13 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     port: int = Field(default=8443, ge=1, le=65535)
     webhook_listen: str = "0.0.0.0"
+    # GET /metrics (Prometheus text format) on METRICS_LISTEN:METRICS_PORT; unset: no metrics server.
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_listen: str = "127.0.0.1"
+    # The editors' chat that gets short alerts (feeds failing, digests failed, start and stop).
+    alert_chat_id: int | None = None
 
-    @field_validator("webhook_url", "webhook_secret", mode="before")
+    @field_validator("webhook_url", "webhook_secret", "metrics_port", mode="before")
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
         if isinstance(value, str) and not value.strip():
@@ -106,6 +115,33 @@ class Settings(BaseSettings):
     def _check_webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()):
             raise ValueError("expected 1-256 characters A-Z, a-z, 0-9, _ or - (Telegram's rule)")
+        return value
+
+    @field_validator("metrics_listen")
+    @classmethod
+    def _check_listen(cls, value: str) -> str:
+        address = value.strip()
+        try:
+            ipaddress.ip_address(address)
+        except ValueError:
+            if not _HOSTNAME.match(address):
+                raise ValueError(
+                    f"expected an IP address or host name to listen on, such as 127.0.0.1, got {value!r}"
+                ) from None
+        return address
+
+    @field_validator("alert_chat_id", mode="before")
+    @classmethod
+    def _check_alert_chat(cls, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
+            return None
+        if isinstance(value, str) and not re.fullmatch(r"-?[1-9]\d{0,18}", value.strip()):
+            raise ValueError(
+                "expected a numeric Telegram chat id such as -1001234567890 (the editors' group), "
+                f"got {value!r}"
+            )
+        if value == 0:
+            raise ValueError("expected a numeric Telegram chat id such as -1001234567890, got 0")
         return value
 
     @field_validator("bot_token", mode="before")
@@ -173,6 +209,14 @@ class Settings(BaseSettings):
     def _webhook_needs_a_secret(self) -> Settings:
         if self.webhook_url and self.webhook_secret is None:
             raise ValueError("WEBHOOK_SECRET is required with WEBHOOK_URL (requests without it are refused)")
+        return self
+
+    @model_validator(mode="after")
+    def _metrics_port_is_free(self) -> Settings:
+        if self.webhook_url and self.metrics_port == self.port:
+            raise ValueError(
+                f"METRICS_PORT ({self.metrics_port}) must differ from PORT, where the webhook server listens"
+            )
         return self
 
     @model_validator(mode="after")

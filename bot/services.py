@@ -13,6 +13,9 @@ from bot.digest.schedule import DigestSchedule
 from bot.ingest.feeds import FeedPoller
 from bot.ingest.fetch import Fetcher
 from bot.ingest.pipeline import Ingestor
+from bot.monitoring.alerts import Alerts
+from bot.monitoring.exporter import MetricsExporter
+from bot.monitoring.metrics import Metrics
 from bot.semantic.search import SemanticSearch
 from bot.semantic.worker import SummaryWorker
 from bot.storage import Store
@@ -20,7 +23,8 @@ from bot.storage import Store
 
 @dataclass(frozen=True)
 class Services:
-    """What handlers and jobs share: settings, storage, worker, clock, ingest, search, the digest."""
+    """What handlers and jobs share: settings, storage, worker, clock, ingest, search, the digest,
+    the metrics (and their server, when METRICS_PORT is set) and the alerts."""
 
     settings: Settings
     store: Store
@@ -34,13 +38,19 @@ class Services:
     delivery: DeliveryEngine
     fanout: FanOut
     schedule: DigestSchedule
+    metrics: Metrics
+    alerts: Alerts
+    exporter: MetricsExporter | None
 
     def is_admin(self, user_id: int | None) -> bool:
         """Whether `user_id` is one of the configured editors."""
         return user_id is not None and user_id in self.settings.admin_ids
 
     async def close(self) -> None:
-        """Stop in dependency order: plan what is gathering, stop sending, then the worker, HTTP, database."""
+        """Stop in dependency order: stop serving metrics, plan what is gathering, stop sending, then the
+        worker, HTTP, database."""
+        if self.exporter is not None:
+            await self.exporter.stop()
         await self.fanout.close()
         await self.delivery.stop()
         self.worker.close()

@@ -1,8 +1,10 @@
 """Build the services from the settings (what start-up does), each collaborator injected into the next.
 
 `build_services` is all of start-up except Telegram itself: it opens and migrates the database, loads the
-models (in threads), and wires ingest, search, the digest planner, schedule and delivery engine. It needs
-only a Bot and a JobQueue, so it can be exercised on its own; bot.app calls it from post_init.
+models (in threads), and wires ingest, search, the digest planner, schedule and delivery engine, each
+given the application's Metrics and Alerts. It needs only a Bot, a JobQueue and the Metrics (the rate
+limiter, built with the application, counts into them too), so it can be exercised on its own; bot.app
+calls it from post_init.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import asyncio
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from telegram import Bot
@@ -25,6 +28,9 @@ from bot.digest.schedule import DigestSchedule
 from bot.ingest.feeds import FeedPoller
 from bot.ingest.fetch import Fetcher, FetchLimits
 from bot.ingest.pipeline import Ingestor
+from bot.monitoring.alerts import Alerts
+from bot.monitoring.exporter import MetricsExporter
+from bot.monitoring.metrics import Metrics
 from bot.semantic.search import SemanticSearch
 from bot.semantic.worker import SummaryWorker
 from bot.services import Services
@@ -43,7 +49,7 @@ class Injected:
     http_transport: httpx.AsyncBaseTransport | None = None
 
 
-async def load_worker(settings: Settings, injected: Injected) -> SummaryWorker:
+async def load_worker(settings: Settings, injected: Injected, metrics: Metrics) -> SummaryWorker:
     """The inference worker: injected models, else loaded (in threads) as the settings say."""
     summarizer = injected.summarizer
     if summarizer is None:
@@ -55,7 +61,10 @@ async def load_worker(settings: Settings, injected: Injected) -> SummaryWorker:
         # The extractive backend's MiniLM is the embedder's model: shared, not loaded twice.
         embedder = await asyncio.to_thread(load_embedder, summarizer)
     return SummaryWorker(
-        summarizer, embedder if settings.semantic else None, torch_threads=settings.inference_threads
+        summarizer,
+        embedder if settings.semantic else None,
+        metrics=metrics,
+        torch_threads=settings.inference_threads,
     )
 
 
@@ -95,18 +104,55 @@ def fetcher_for(settings: Settings, injected: Injected) -> Fetcher:
     return Fetcher(limits, transport=injected.http_transport)
 
 
+def secrets_of(settings: Settings, bot: Bot) -> list[str]:
+    """What must never appear in an alert: the bot token and the database password."""
+    password = urlsplit(settings.database_url).password
+    return [secret for secret in (bot.token, password) if secret]
+
+
+def exporter_for(settings: Settings, metrics: Metrics, store: Store) -> MetricsExporter | None:
+    """The /metrics server of METRICS_PORT (None when unset); deliveries pending are read per scrape."""
+    if settings.metrics_port is None:
+        return None
+
+    async def refresh() -> None:
+        metrics.deliveries_pending.set(await store.ledger.unfinished())
+
+    return MetricsExporter(
+        metrics, listen=settings.metrics_listen, port=settings.metrics_port, refresh=refresh
+    )
+
+
+def poller_for(settings: Settings, ingestor: Ingestor, alerts: Alerts) -> FeedPoller:
+    """The feed poller: ingests through `ingestor`, every FEED_POLL_MINUTES."""
+    return FeedPoller(
+        store=ingestor.store,
+        fetcher=ingestor.fetcher,
+        ingestor=ingestor,
+        interval=timedelta(minutes=settings.feed_poll_minutes),
+        clock=ingestor.clock,
+        metrics=ingestor.metrics,
+        alerts=alerts,
+    )
+
+
 async def build_services(
-    settings: Settings, bot: Bot, job_queue: JobQueue[Any], injected: Injected | None = None
+    settings: Settings,
+    bot: Bot,
+    job_queue: JobQueue[Any],
+    metrics: Metrics,
+    injected: Injected | None = None,
 ) -> Services:
     """Open the store, load the models and wire every collaborator; the store is closed on failure."""
     injected = injected or Injected()
     clock = injected.clock
     store = await Store.open(settings.database_url)
     try:
-        worker = await load_worker(settings, injected)
+        worker = await load_worker(settings, injected, metrics)
     except BaseException:
         await store.close()
         raise
+    alerts = Alerts(bot, settings.alert_chat_id, clock, metrics, secrets=secrets_of(settings, bot))
     fetcher = fetcher_for(settings, injected)
     semantic = SemanticSearch(store.articles, worker, min_similarity=settings.search_min_similarity)
     ingestor = Ingestor(
@@ -115,22 +161,17 @@ async def build_services(
         fetcher=fetcher,
         max_chars=settings.max_article_chars,
         clock=clock,
+        metrics=metrics,
         on_stored=semantic.index_article,
     )
-    poller = FeedPoller(
-        store=store,
-        fetcher=fetcher,
-        ingestor=ingestor,
-        interval=timedelta(minutes=settings.feed_poll_minutes),
-        clock=clock,
-    )
+    poller = poller_for(settings, ingestor, alerts)
     renderer = DigestRenderer(
         semantic,
         topic_min_similarity=settings.topic_min_similarity,
         merge_min_similarity=settings.merge_min_similarity,
     )
-    engine = DeliveryEngine(bot, store, clock, engine_config(settings))
-    fanout = FanOut(DigestPlanner(store, renderer), engine, clock)
+    engine = DeliveryEngine(bot, store, clock, engine_config(settings), metrics=metrics, alerts=alerts)
+    fanout = FanOut(DigestPlanner(store, renderer, metrics), engine, clock, metrics=metrics, alerts=alerts)
     schedule = DigestSchedule(job_queue, fanout, store, clock, retention_days=settings.ledger_retention_days)
     engine.on_blocked, engine.on_migrated = _follow_chat(store, schedule)
     return Services(
@@ -146,6 +187,9 @@ async def build_services(
         delivery=engine,
         fanout=fanout,
         schedule=schedule,
+        metrics=metrics,
+        alerts=alerts,
+        exporter=exporter_for(settings, metrics, store),
     )
 
 

@@ -32,6 +32,8 @@ INGEST_VARS = [
     "FEED_POLL_MINUTES",
 ]
 
+MONITORING_VARS = ["METRICS_PORT", "METRICS_LISTEN", "ALERT_CHAT_ID", "WEBHOOK_URL", "WEBHOOK_SECRET", "PORT"]
+
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -42,6 +44,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         "SUMMARIZER_DEVICE",
         "LOG_FORMAT",
         *INGEST_VARS,
+        *MONITORING_VARS,
     ]:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)  # no stray .env
@@ -87,6 +90,11 @@ def test_env_and_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None
         ("LEDGER_RETENTION_DAYS", "30"),  # /stats charts 30 days
         ("SUMMARIZER_DEVICE", "tpu"),
         ("LOG_FORMAT", "xml"),
+        ("METRICS_PORT", "metrics"),
+        ("METRICS_PORT", "70000"),
+        ("METRICS_LISTEN", "all interfaces"),
+        ("ALERT_CHAT_ID", "@editors"),
+        ("ALERT_CHAT_ID", "0"),
     ],
 )
 def test_bad_value_names_the_variable(monkeypatch: pytest.MonkeyPatch, variable: str, value: str) -> None:
@@ -102,6 +110,8 @@ def test_bad_value_names_the_variable(monkeypatch: pytest.MonkeyPatch, variable:
         ("TIMEZONE", "Mars/Base"),
         ("SUMMARIZER_DEVICE", "gpu"),
         ("LOG_FORMAT", "xml"),
+        ("METRICS_PORT", "x"),
+        ("ALERT_CHAT_ID", "editors"),
     ],
 )
 def test_bad_value_stops_start_up_with_exit_2(tmp_path: Path, variable: str, value: str) -> None:
@@ -171,3 +181,31 @@ def test_every_setting_is_documented() -> None:
     for name in Settings.model_fields:
         assert f"{name.upper()}=" in example, name
         assert f"`{name.upper()}`" in readme, name
+
+
+def test_monitoring_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    defaults = load_settings()
+    assert defaults.metrics_port is None and defaults.alert_chat_id is None
+    assert defaults.metrics_listen == "127.0.0.1"
+    monkeypatch.setenv("METRICS_PORT", "9464")
+    monkeypatch.setenv("METRICS_LISTEN", "0.0.0.0")
+    monkeypatch.setenv("ALERT_CHAT_ID", "-1001234567890")
+    changed = load_settings()
+    assert (changed.metrics_port, changed.metrics_listen, changed.alert_chat_id) == (
+        9464,
+        "0.0.0.0",
+        -1001234567890,
+    )
+    for variable in ("METRICS_PORT", "ALERT_CHAT_ID"):  # empty, as .env.example leaves them: off
+        monkeypatch.setenv(variable, "")
+    assert load_settings().metrics_port is None and load_settings().alert_chat_id is None
+
+
+def test_metrics_port_must_not_be_the_webhook_port(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WEBHOOK_URL", "https://bot.example.com/tg")
+    monkeypatch.setenv("WEBHOOK_SECRET", "s3cret")
+    monkeypatch.setenv("METRICS_PORT", "8443")  # PORT's default
+    with pytest.raises(ConfigError, match=r"METRICS_PORT \(8443\) must differ from PORT"):
+        load_settings()
+    monkeypatch.setenv("PORT", "8080")
+    assert load_settings().metrics_port == 8443

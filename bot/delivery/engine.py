@@ -30,6 +30,9 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 
 from bot.clock import Clock
 from bot.delivery.errors import ChatBlocked, LeaseLost, PartFailed
+from bot.delivery.limiter import retry_after_seconds
+from bot.monitoring.alerts import Alerts
+from bot.monitoring.metrics import Metrics
 from bot.storage import DeliveryStatus, Store
 from bot.storage.ledger import Claim, ClaimedPart
 
@@ -73,12 +76,15 @@ class DeliveryEngine:
         clock: Clock,
         config: EngineConfig,
         *,
+        metrics: Metrics,
+        alerts: Alerts,
         on_blocked: BlockedHook | None = None,
         on_migrated: MigratedHook | None = None,
     ) -> None:
         """Wire the engine; `on_blocked`/`on_migrated` (also settable later, before `start`) let the
-        app drop or move the chat's digest job."""
+        app drop or move the chat's digest job; outcomes are counted in `metrics`, failures alerted."""
         self._bot, self._store, self._clock, self._config = bot, store, clock, config
+        self._metrics, self._alerts = metrics, alerts
         self.on_blocked, self.on_migrated = on_blocked, on_migrated
         self.owner = f"{uuid.uuid4().hex[:12]}"
         self._wake = asyncio.Event()
@@ -143,6 +149,7 @@ class DeliveryEngine:
                     claims = await self._claim(free)
                 except Exception:  # the database is briefly unreachable: keep the loop alive
                     log.exception("claiming digest deliveries failed; retrying")
+                    self._metrics.error("delivery")
             for claim in claims:
                 task = asyncio.create_task(self._deliver(claim))
                 self._tasks.add(task)
@@ -158,6 +165,7 @@ class DeliveryEngine:
         self._wake.set()
         if not task.cancelled() and task.exception() is not None:
             log.error("digest delivery crashed", exc_info=task.exception())
+            self._metrics.error("delivery")
 
     async def _wait(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
@@ -174,6 +182,7 @@ class DeliveryEngine:
                 )
             except Exception:  # keep renewing; a lost lease only means another instance may take over
                 log.exception("renewing delivery leases failed")
+                self._metrics.error("delivery")
 
     # --- one delivery ---
 
@@ -200,6 +209,7 @@ class DeliveryEngine:
                 now=self._clock(),
                 reason=str(exc),
             )
+            self._metrics.digest_outcomes[DeliveryStatus.BLOCKED].inc()
             if self.on_blocked is not None:
                 await self.on_blocked(chat_id)
             return
@@ -217,11 +227,14 @@ class DeliveryEngine:
                 reason=str(exc),
                 retry_at=retry_at,
             )
+            self._metrics.digest_outcomes[DeliveryStatus.FAILED].inc()
+            self._alerts.delivery_failed(chat_id, claim.delivery_id, str(exc), retry_at)
             return
         finally:
             self._held.pop(claim.delivery_id, None)
         if not claim.parts:  # every part went out before a crash; the last "sent" record closes the rest
             await ledger.finish(claim.delivery_id, self.owner, status=DeliveryStatus.SENT, now=self._clock())
+        self._metrics.digest_outcomes[DeliveryStatus.SENT].inc()
 
     async def _keep_lease(self, claim: Claim) -> None:
         """Fencing before a send: re-check and extend the lease in the database when it may be running
@@ -245,13 +258,14 @@ class DeliveryEngine:
             await self._keep_lease(claim)
             try:
                 async with self._slots:
-                    message = await self._send(chat_id, part, plain=plain)
+                    with self._metrics.send_seconds.time():
+                        message = await self._send(chat_id, part, plain=plain)
             except RetryAfter as exc:  # the limiter already paused everyone and retried; wait once more
                 rate_waits += 1
                 attempts -= 1
                 if rate_waits > MAX_RATE_LIMIT_WAITS:
                     await self._fail(part, attempts, f"rate limited {rate_waits} times")
-                await asyncio.sleep(_seconds(exc.retry_after))
+                await asyncio.sleep(retry_after_seconds(exc))
                 continue
             except Forbidden as exc:
                 await self._store.ledger.part_failed(
@@ -282,6 +296,7 @@ class DeliveryEngine:
                 attempts=attempts,
                 finish=(claim.delivery_id, self.owner) if last else None,
             )
+            self._metrics.parts_sent.inc()
             return chat_id
 
     async def _migrate(self, old_chat_id: int, new_chat_id: int) -> None:
@@ -341,8 +356,3 @@ class DeliveryEngine:
         """Exponential backoff with full jitter, capped."""
         ceiling = min(BACKOFF_CAP, self._config.send_backoff * 2 ** (attempt - 1))
         return self._random.uniform(ceiling / 2, ceiling)
-
-
-def _seconds(value: int | timedelta) -> float:
-    """retry_after as seconds (PTB gives an int or a timedelta depending on its settings)."""
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)

@@ -14,6 +14,8 @@ from bot.clock import Clock
 from bot.delivery.engine import DeliveryEngine
 from bot.digest.render import DigestRenderer
 from bot.digest.selection import new_articles, read_start, recent_article_ids
+from bot.monitoring.alerts import Alerts
+from bot.monitoring.metrics import Metrics
 from bot.storage import Store
 from bot.storage.ledger import Cutoff, PartText, PlannedDigest
 from bot.storage.types import Layout
@@ -27,9 +29,9 @@ YIELD_EVERY: Final = 500  # chats planned between two turns of the event loop
 class DigestPlanner:
     """Writes due chats' digests into the ledger, laid out by the renderer."""
 
-    def __init__(self, store: Store, renderer: DigestRenderer) -> None:
-        """Read and write through `store`; lay out with `renderer`."""
-        self.store, self.renderer = store, renderer
+    def __init__(self, store: Store, renderer: DigestRenderer, metrics: Metrics) -> None:
+        """Read and write through `store`; lay out with `renderer`; count what is planned in `metrics`."""
+        self.store, self.renderer, self._metrics = store, renderer, metrics
 
     async def plan(self, chat_ids: Iterable[int], now: datetime) -> list[int]:
         """Write today's digest for each due chat into the ledger; return the new deliveries' ids.
@@ -62,6 +64,7 @@ class DigestPlanner:
                 parts[key] = await self.renderer.parts(found, day, layout, topics) if found else ()
             planned.append(PlannedDigest(chat_id, day, now, len(found), parts[key]))
         created = await store.ledger.plan(planned, now, recent_article_ids(read, now))
+        self._metrics.digests_planned.inc(len(created))
         log.info("planned %d digest(s) from %d distinct content(s)", len(created), len(parts))
         return created
 
@@ -69,9 +72,18 @@ class DigestPlanner:
 class FanOut:
     """Collects the chats whose digest jobs fire together and plans them in one batch."""
 
-    def __init__(self, planner: DigestPlanner, engine: DeliveryEngine, clock: Clock) -> None:
-        """Plan with `planner` and wake `engine` afterwards."""
+    def __init__(
+        self,
+        planner: DigestPlanner,
+        engine: DeliveryEngine,
+        clock: Clock,
+        *,
+        metrics: Metrics,
+        alerts: Alerts,
+    ) -> None:
+        """Plan with `planner` and wake `engine` afterwards; a failure is counted and alerted."""
         self.planner, self._engine, self._clock = planner, engine, clock
+        self._metrics, self._alerts = metrics, alerts
         self._waiting: set[int] = set()
         self._flush: asyncio.Task[None] | None = None
 
@@ -86,8 +98,10 @@ class FanOut:
         chats, self._waiting = self._waiting, set()
         try:
             await self.planner.plan(chats, self._clock())
-        except Exception:  # the jobs fire again tomorrow; the error must not pass silently
+        except Exception as exc:  # the jobs fire again tomorrow; the error must not pass silently
             log.exception("planning the digest for %d chat(s) failed", len(chats))
+            self._metrics.error("planning")
+            self._alerts.planning_retried(chats=len(chats), attempt=1, error=exc)
             return
         self._engine.kick()
 

@@ -1,5 +1,6 @@
 """Who may do what, in one place: editors (ADMIN_IDS) post, delete and manage feeds; a chat's digest is
-changed by anyone in a private chat, and in a group by its admins and the outlet's editors.
+changed by anyone in a private chat, in a group by its admins and the outlet's editors, and in any other
+chat (a channel, a type Telegram may add) by no one: a channel's buttons are pressed by its viewers.
 
 A group's subscription, digest time, zone, layout and topics are shared by every member, so only the
 group's admins (Telegram's getChatMember: owner or administrator), an anonymous admin posting as the group,
@@ -33,10 +34,15 @@ def is_editor(update: Update, context: Context) -> bool:
 
 
 async def may_change_chat(update: Update, context: Context) -> bool:
-    """Tell whether the sender may change this chat's digest settings (asks Telegram in groups)."""
+    """Tell whether the sender may change this chat's digest settings (asks Telegram in groups).
+
+    Private chats: yes; groups and supergroups: their admins (and editors); anything else: no.
+    """
     chat = update.effective_chat
-    if chat is None or chat.type not in GROUP_TYPES:
-        return True
+    if chat is None or chat.type == ChatType.PRIVATE:
+        return True  # no chat: a button under an inline message, whose change goes to the sender's own chat
+    if chat.type not in GROUP_TYPES:
+        return False  # a channel (any viewer can press its buttons) or a chat type unknown here
     message = update.message
     if message is not None and message.sender_chat is not None and message.sender_chat.id == chat.id:
         return True  # an anonymous group admin, writing as the group itself

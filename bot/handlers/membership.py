@@ -31,6 +31,8 @@ async def my_chat_member(update: Update, context: Context) -> None:
     if change.new_chat_member.status not in GONE:
         # (re)joined or promoted: nothing is resubscribed; a group just added is told how to start
         if change.old_chat_member.status in GONE and change.chat.type in GROUP_TYPES:
+            # the operator's way to learn a group's id (e.g. for ALERT_CHAT_ID)
+            log.info("added to %s %s (%s)", change.chat.type, chat_id, change.chat.title or "")
             await send_html(context.bot, chat_id, GROUP_WELCOME)
         return
     await context.services.store.subscribers.mark_blocked(chat_id)

@@ -1,7 +1,8 @@
-"""Small helpers shared by the handlers: replying and reading who and where."""
+"""Small helpers shared by the handlers: replying, reading who and where, counting what is handled."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -33,3 +34,14 @@ def chat_id(update: Update) -> int:
     if chat is None:
         raise ValueError(f"update {update.update_id} has no chat")
     return chat.id
+
+
+def counted(label: str, callback: Handler) -> Handler:
+    """`callback`, counting each update it handles as `newsbot_updates_total{command=label}`."""
+
+    @functools.wraps(callback)
+    async def handle(update: Update, context: Context) -> None:
+        context.services.metrics.updates.labels(command=label).inc()
+        await callback(update, context)
+
+    return handle

@@ -17,7 +17,9 @@ from bot.clock import Clock
 from bot.ingest.clean import clean_text, html_to_text, looks_like_html
 from bot.ingest.errors import BlockedURLError, BrokenFeedError, FetchError, IngestError, NotAFeedError
 from bot.ingest.fetch import FEED_TYPES, Fetcher, Page, normalize_url
-from bot.ingest.pipeline import Draft, Ingestor
+from bot.ingest.pipeline import Draft, Ingestor, Source
+from bot.monitoring.alerts import Alerts
+from bot.monitoring.metrics import Metrics
 from bot.storage import Feed, Store
 from bot.storage.models import ETAG_MAX_LENGTH, LAST_MODIFIED_MAX_LENGTH
 
@@ -105,10 +107,19 @@ class FeedPoller:
     """Fetches followed feeds and ingests their new entries through the one pipeline."""
 
     def __init__(
-        self, *, store: Store, fetcher: Fetcher, ingestor: Ingestor, interval: timedelta, clock: Clock
+        self,
+        *,
+        store: Store,
+        fetcher: Fetcher,
+        ingestor: Ingestor,
+        interval: timedelta,
+        clock: Clock,
+        metrics: Metrics,
+        alerts: Alerts,
     ):
         self.store, self.fetcher, self.ingestor = store, fetcher, ingestor
         self.interval, self.clock = interval, clock
+        self._metrics, self._alerts = metrics, alerts
 
     async def read(self, url: str) -> tuple[str, ParsedFeed, str | None, str | None]:
         """Fetch and parse a feed for /addfeed: (normalized url, feed, etag, last-modified)."""
@@ -127,7 +138,10 @@ class FeedPoller:
                 await self._failed(feed, str(exc))
             except Exception as exc:  # isolation boundary: one feed's bug must not stop the others
                 log.exception("feed #%s failed unexpectedly", feed.id)
-                await self._failed(feed, f"internal error: {type(exc).__name__}")
+                self._metrics.error("feeds")
+                await self._failed(feed, f"internal error ({type(exc).__name__})")
+            else:
+                self._metrics.feed_polls.labels(result="ok").inc()
         return added
 
     async def _failed(self, feed: Feed, reason: str) -> None:
@@ -135,7 +149,9 @@ class FeedPoller:
         now = self.clock()
         wait = backoff(self.interval, feed.failures)
         log.warning("feed #%s (%s) failed: %s; next try in %s", feed.id, feed.url, reason, wait)
+        self._metrics.feed_polls.labels(result="failed").inc()
         await self.store.feeds.record_failure(feed.id, error=reason, now=now, next_poll_at=now + wait)
+        self._alerts.feed_failing(feed, feed.failures + 1, reason)
 
     async def poll(self, feed: Feed) -> int:
         """Conditional GET of one feed and ingest of its unseen entries, oldest first."""
@@ -169,12 +185,12 @@ class FeedPoller:
                 link = normalize_url(entry.link)
             except BlockedURLError as exc:  # not http(s), or too long: never fetched, not kept as the source
                 log.info("feed #%s: entry link not used (%s)", feed.id, exc)
-        draft = Draft(entry.title, entry.text, link)
+        draft = Draft(entry.title, entry.text, link, origin=Source.FEED)
         try:
             if link and len(await asyncio.to_thread(clean_text, entry.text)) < TEASER_CHARS:
                 try:
                     full = await self.ingestor.fetch_draft(link)
-                    draft = Draft(entry.title or full.title, full.body, link)
+                    draft = Draft(entry.title or full.title, full.body, link, origin=Source.FEED)
                 except FetchError as exc:
                     log.info(
                         "feed #%s: full text of %s unavailable (%s); using the teaser", feed.id, link, exc

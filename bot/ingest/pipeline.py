@@ -7,6 +7,7 @@ import logging
 import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
+from enum import StrEnum
 from typing import Final
 
 from bot.clock import Clock
@@ -14,6 +15,7 @@ from bot.ingest.clean import clean
 from bot.ingest.errors import DuplicateError, EmptyTextError, JunkOnlyError, TooLongError
 from bot.ingest.extract import extract_article
 from bot.ingest.fetch import Fetcher, source_url
+from bot.monitoring.metrics import Metrics
 from bot.semantic.worker import SummaryWorker
 from bot.storage import Article, DuplicateArticleError, Store
 
@@ -22,6 +24,14 @@ log = logging.getLogger(__name__)
 MAX_TITLE_CHARS: Final = 300
 JUNK_LINES_SHOWN: Final = 10  # removed lines listed in the "nothing is left" reply
 _BINARY_SHARE: Final = 0.05  # more control/replacement characters than this: not text
+
+
+class Source(StrEnum):
+    """Where an article came from (`newsbot_articles_ingested_total{source}`)."""
+
+    PASTE = "paste"  # /post with text, or a reply to a pasted or forwarded message
+    LINK = "link"  # /post <url> or a message that is only a link: the page fetched
+    FEED = "feed"  # a followed feed's entry
 
 
 @dataclass(frozen=True)
@@ -33,6 +43,7 @@ class Draft:
     source_url: str | None = None
     published: str | None = None  # the date a fetched page gives, shown to the editor
     removed: tuple[str, ...] = ()  # the lines cleaning took out as page furniture (set by prepare)
+    origin: Source = Source.PASTE
 
 
 @dataclass(frozen=True)
@@ -80,11 +91,14 @@ class Ingestor:
         fetcher: Fetcher,
         max_chars: int,
         clock: Clock,
+        metrics: Metrics,
         on_stored: Callable[[Article], Awaitable[None]] | None = None,
     ) -> None:
         self.store, self.worker, self.fetcher = store, worker, fetcher
-        self.max_chars, self.clock = max_chars, clock
+        self.max_chars, self.clock, self.metrics = max_chars, clock, metrics
         self._on_stored = on_stored  # e.g. compute and store the article's embedding, once
+        for source in Source:  # every source is exported from the start, at 0
+            metrics.articles_ingested.labels(source=source)
 
     async def prepare(self, draft: Draft) -> Draft:
         """Clean and validate a draft and make sure it is new; raise an IngestError otherwise."""
@@ -139,6 +153,7 @@ class Ingestor:
             len(draft.removed),
             extra={"article_id": article.id},
         )
+        self.metrics.articles_ingested.labels(source=draft.origin).inc()
         if self._on_stored is not None:
             await self._on_stored(article)
         return Ingested(article, draft.removed)
@@ -157,7 +172,7 @@ class Ingestor:
         extracted = await asyncio.to_thread(extract_article, page.text, page.url, page.content_type)
         if not extracted.text.strip():
             raise JunkOnlyError("I couldn't find an article on that page.")
-        return Draft(extracted.title, extracted.text, normalized, extracted.date)
+        return Draft(extracted.title, extracted.text, normalized, extracted.date, origin=Source.LINK)
 
     async def ingest_url(self, url: str, posted_by: int) -> Ingested:
         """Fetch, extract, clean, deduplicate, summarize and store the article at `url`."""

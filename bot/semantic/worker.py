@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
+from bot.monitoring.metrics import Metrics
 from summarizer import Summarizer
 from summarizer.embedding import Embedder, Vectors
 
@@ -29,10 +31,16 @@ class SummaryWorker:
     """Owns a summarizer, an optional embedder and the single worker thread every inference runs in."""
 
     def __init__(
-        self, summarizer: Summarizer, embedder: Embedder | None = None, *, torch_threads: int = 1
+        self,
+        summarizer: Summarizer,
+        embedder: Embedder | None = None,
+        *,
+        metrics: Metrics,
+        torch_threads: int = 1,
     ) -> None:
         self._summarizer = summarizer
         self._embedder = embedder
+        self._metrics = metrics
         # One thread: torch parallelises inside a forward pass (torch_threads, set for this thread only;
         # 1 by default: on a busy 2-core host, 2 intra-op threads made a query embedding 18x slower).
         self._executor = ThreadPoolExecutor(
@@ -60,7 +68,15 @@ class SummaryWorker:
     async def summarize(self, text: str) -> str:
         """Summarize `text` in the worker thread."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self._summarizer.summarize, text)
+        return await loop.run_in_executor(self._executor, self._timed_summarize, text)
+
+    def _timed_summarize(self, text: str) -> str:
+        """Summarize (in the worker thread) and observe how long the model took, queueing excluded."""
+        started = time.perf_counter()
+        try:
+            return self._summarizer.summarize(text)
+        finally:
+            self._metrics.summarize_seconds.observe(time.perf_counter() - started)
 
     async def embed(self, texts: Sequence[str]) -> Vectors | None:
         """Embed `texts` in the worker thread; None when there is no embedder."""

@@ -441,6 +441,16 @@ class Ledger:
         async with self._write() as session:
             return int(getattr(await (await session.connection()).execute(stmt), "rowcount", 0) or 0)
 
+    async def unfinished(self) -> int:
+        """How many deliveries are planned but not finished: pending, or being sent (by the status index)."""
+        stmt = (
+            select(func.count())
+            .select_from(DELIVERIES)
+            .where(DELIVERIES.c.status.in_((DeliveryStatus.PENDING, DeliveryStatus.SENDING)))
+        )
+        async with self._sessions() as session:
+            return int(await session.scalar(stmt) or 0)
+
     async def migrate_chat(self, old_chat_id: int, new_chat_id: int) -> None:
         """A group became a supergroup: its deliveries move to the new chat id."""
         async with self._write() as session:
