@@ -35,6 +35,7 @@ from bot.commands import COMMANDS, Audience, menu
 from bot.config import Settings
 from bot.context import BotData, ChatData, Context, NewsApplication, UserData
 from bot.handlers import admin, buttons, common, feeds, inline, membership
+from bot.ingest.meta import LanguageDetector
 from bot.services import Services
 from bot.wiring import Injected, build_services, send_concurrency
 from summarizer import Summarizer
@@ -127,6 +128,12 @@ def _rate_limiter(settings: Settings) -> AIORateLimiter:
     )
 
 
+def file_url(api_url: str) -> str:
+    """Where files are downloaded from: https://api.telegram.org/bot -> https://api.telegram.org/file/bot."""
+    head, slash, last = api_url.rstrip("/").rpartition("/")
+    return f"{head}{slash}file/{last}"
+
+
 def build_application(
     settings: Settings,
     *,
@@ -136,12 +143,14 @@ def build_application(
     embedder: Embedder | None = None,
     clock: Clock = utc_now,
     http_transport: httpx.AsyncBaseTransport | None = None,
+    languages: LanguageDetector | None = None,
 ) -> NewsApplication:
-    """Build the bot. `summarizer`, `embedder`, `clock` and the fetcher's HTTP transport are injectable."""
+    """Build the bot. `summarizer`, `embedder`, `clock`, the fetcher's HTTP transport and the language
+    detector are injectable."""
     bot_token = token or settings.token()
     if not bot_token:
         raise ValueError("a bot token is required (BOT_TOKEN, or the playground's emulator token)")
-    injected = Injected(summarizer, embedder, clock, http_transport)
+    injected = Injected(summarizer, embedder, clock, http_transport, languages)
 
     async def post_init(application: NewsApplication) -> None:
         await start_up(application, settings, injected)
@@ -150,6 +159,7 @@ def build_application(
         ApplicationBuilder()
         .token(bot_token)
         .base_url(base_url or settings.telegram_api_url)
+        .base_file_url(file_url(base_url or settings.telegram_api_url))
         .defaults(DEFAULTS)
         .context_types(CONTEXT_TYPES)
         .rate_limiter(_rate_limiter(settings))

@@ -24,6 +24,7 @@ from bot.digest.render import DigestRenderer
 from bot.digest.schedule import DigestSchedule
 from bot.ingest.feeds import FeedPoller
 from bot.ingest.fetch import Fetcher, FetchLimits
+from bot.ingest.meta import LanguageDetector
 from bot.ingest.pipeline import Ingestor
 from bot.semantic.search import SemanticSearch
 from bot.semantic.worker import SummaryWorker
@@ -41,6 +42,7 @@ class Injected:
     embedder: Embedder | None = None
     clock: Clock = field(default=utc_now)
     http_transport: httpx.AsyncBaseTransport | None = None
+    languages: LanguageDetector | None = None
 
 
 async def load_worker(settings: Settings, injected: Injected) -> SummaryWorker:
@@ -114,6 +116,9 @@ async def build_services(
         max_chars=settings.max_article_chars,
         clock=clock,
         on_stored=semantic.index_article,
+        outlet_name=settings.outlet_name,
+        # py3langid's model loads once, here (about 2 s), unless one is injected
+        languages=injected.languages or await asyncio.to_thread(LanguageDetector),
     )
     poller = FeedPoller(
         store=store,

@@ -7,6 +7,7 @@ import logging
 import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Final
 
 from bot.clock import Clock
@@ -14,12 +15,15 @@ from bot.ingest.clean import clean_text
 from bot.ingest.errors import DuplicateError, EmptyTextError, JunkOnlyError, TooLongError
 from bot.ingest.extract import extract_article
 from bot.ingest.fetch import Fetcher
+from bot.ingest.meta import LanguageDetector, http_url, parse_date, source_name
 from bot.semantic.worker import SummaryWorker
 from bot.storage import Article, DuplicateArticleError, Store
+from bot.storage.types import ArticleMeta
 
 log = logging.getLogger(__name__)
 
 MAX_TITLE_CHARS: Final = 300
+DEFAULT_OUTLET: Final = "Newsroom"  # the OUTLET_NAME setting's default
 _BINARY_SHARE: Final = 0.05  # more control/replacement characters than this: not text
 
 
@@ -31,6 +35,9 @@ class Draft:
     body: str
     source_url: str | None = None
     published: str | None = None  # the date a fetched page gives, shown to the editor
+    source_name: str | None = None  # the feed's title or the page's site name; None: OUTLET_NAME
+    published_at: datetime | None = None  # the page's or entry's date; None: the post time
+    image_url: str | None = None  # the lead image (http/https), stored as a link, never fetched
 
 
 def clip_title(title: str) -> str:
@@ -59,9 +66,13 @@ class Ingestor:
         max_chars: int,
         clock: Clock,
         on_stored: Callable[[Article], Awaitable[None]] | None = None,
+        outlet_name: str = DEFAULT_OUTLET,
+        languages: LanguageDetector | None = None,
     ) -> None:
         self.store, self.worker, self.fetcher = store, worker, fetcher
         self.max_chars, self.clock = max_chars, clock
+        self.outlet_name = outlet_name  # the source of pasted text
+        self.languages = languages  # None: languages are not detected
         self._on_stored = on_stored  # e.g. compute and store the article's embedding, once
 
     async def prepare(self, draft: Draft) -> Draft:
@@ -95,6 +106,13 @@ class Ingestor:
     async def publish(self, draft: Draft, posted_by: int) -> Article:
         """Summarize a prepared draft in the worker thread and store it."""
         summary = await self.worker.summarize(draft.body)
+        now = self.clock()
+        meta = ArticleMeta(
+            source_name=draft.source_name or self.outlet_name,
+            published_at=min(draft.published_at, now) if draft.published_at else None,  # none from the future
+            image_url=http_url(draft.image_url),
+            language=await self._language(draft),
+        )
         try:
             article = await self.store.articles.add(
                 title=draft.title,
@@ -103,7 +121,8 @@ class Ingestor:
                 summarizer=self.worker.name,
                 posted_by=posted_by,
                 source_url=draft.source_url,
-                created_at=self.clock(),
+                created_at=now,
+                meta=meta,
             )
         except DuplicateArticleError as exc:  # posted concurrently
             existing = await self.store.articles.get(exc.existing_id)
@@ -112,6 +131,12 @@ class Ingestor:
         if self._on_stored is not None:
             await self._on_stored(article)
         return article
+
+    async def _language(self, draft: Draft) -> str | None:
+        """The draft's language, detected in a worker thread."""
+        if self.languages is None:
+            return None
+        return await asyncio.to_thread(self.languages.detect, f"{draft.title}\n{draft.body}")
 
     async def ingest(self, draft: Draft, posted_by: int) -> Article:
         """Prepare and publish a draft."""
@@ -127,7 +152,15 @@ class Ingestor:
         extracted = await asyncio.to_thread(extract_article, page.text, page.url, page.content_type)
         if not extracted.text.strip():
             raise JunkOnlyError("I couldn't find an article on that page.")
-        return Draft(extracted.title, extracted.text, normalized, extracted.date)
+        return Draft(
+            extracted.title,
+            extracted.text,
+            normalized,
+            extracted.date,
+            source_name=source_name(extracted.sitename),
+            published_at=parse_date(extracted.date),
+            image_url=http_url(extracted.image),
+        )
 
     async def ingest_url(self, url: str, posted_by: int) -> Article:
         """Fetch, extract, clean, deduplicate, summarize and store the article at `url`."""

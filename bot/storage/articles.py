@@ -11,7 +11,13 @@ from sqlalchemy.exc import IntegrityError
 from bot.storage.database import Database, require_aware
 from bot.storage.errors import DuplicateArticleError
 from bot.storage.hashing import content_hash
-from bot.storage.models import SOURCE_URL_MAX_LENGTH, TITLE_MAX_LENGTH, ArticleEmbeddingRow, ArticleRow
+from bot.storage.models import (
+    SOURCE_NAME_MAX_LENGTH,
+    SOURCE_URL_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+    ArticleEmbeddingRow,
+    ArticleRow,
+)
 from bot.storage.search import (
     postgresql_keyword_ids,
     postgresql_search,
@@ -19,7 +25,7 @@ from bot.storage.search import (
     sqlite_keyword_ids,
     sqlite_search,
 )
-from bot.storage.types import Article
+from bot.storage.types import Article, ArticleMeta
 
 
 def _article(row: ArticleRow) -> Article:
@@ -34,6 +40,10 @@ def _article(row: ArticleRow) -> Article:
         summary=row.summary,
         summarizer=row.summarizer,
         content_hash=row.content_hash,
+        source_name=row.source_name,
+        published_at=row.published_at,
+        image_url=row.image_url,
+        language=row.language,
     )
 
 
@@ -54,6 +64,7 @@ class Articles:
         posted_by: int,
         source_url: str | None = None,
         created_at: datetime,
+        meta: ArticleMeta | None = None,
     ) -> Article:
         """Store an article; raise DuplicateArticleError if its normalized body is already stored."""
         if len(title) > TITLE_MAX_LENGTH:
@@ -61,6 +72,7 @@ class Articles:
         if source_url is not None and len(source_url) > SOURCE_URL_MAX_LENGTH:
             raise ValueError(f"source_url longer than {SOURCE_URL_MAX_LENGTH} characters")
         require_aware(created_at, "created_at")
+        meta = meta or ArticleMeta()
         digest = content_hash(title, body)
         existing = await self._id_by_hash(digest)
         if existing is not None:
@@ -74,6 +86,10 @@ class Articles:
             summary=summary,
             summarizer=summarizer,
             content_hash=digest,
+            source_name=meta.source_name[:SOURCE_NAME_MAX_LENGTH],
+            published_at=(meta.published_at or created_at).astimezone(UTC),
+            image_url=meta.image_url,
+            language=meta.language,
         )
         try:
             async with self._db.sessions.begin() as session:

@@ -33,6 +33,8 @@ STATUS_MAX_LENGTH: Final = 16
 TOPIC_MAX_LENGTH: Final = 100
 LAYOUT_MAX_LENGTH: Final = 16
 OWNER_MAX_LENGTH: Final = 64
+SOURCE_NAME_MAX_LENGTH: Final = 200
+LANGUAGE_MAX_LENGTH: Final = 16
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -86,6 +88,10 @@ class ArticleRow(Base):
     summary: Mapped[str] = mapped_column(Text)
     summarizer: Mapped[str] = mapped_column(String(SUMMARIZER_MAX_LENGTH))
     content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    source_name: Mapped[str] = mapped_column(String(SOURCE_NAME_MAX_LENGTH), default="", server_default="")
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # None: before 0007 (= created_at)
+    image_url: Mapped[str | None] = mapped_column(String(SOURCE_URL_MAX_LENGTH))  # shown, never fetched
+    language: Mapped[str | None] = mapped_column(String(LANGUAGE_MAX_LENGTH))  # ISO 639-1, detected
 
 
 class SubscriberRow(Base):
@@ -207,6 +213,7 @@ class DigestTextRow(Base):
     text_hash: Mapped[str] = mapped_column(String(64), unique=True)
     html: Mapped[str] = mapped_column(Text)
     markup: Mapped[str | None] = mapped_column(Text)  # the part's inline keyboard as Bot API JSON
+    options: Mapped[str | None] = mapped_column(Text)  # other send options as JSON (link_preview_options)
 
 
 class DigestPartRow(Base):
