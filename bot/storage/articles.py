@@ -16,6 +16,7 @@ from bot.storage.models import (
     SOURCE_URL_MAX_LENGTH,
     TITLE_MAX_LENGTH,
     ArticleEmbeddingRow,
+    ArticleRevisionRow,
     ArticleRow,
 )
 from bot.storage.search import (
@@ -25,7 +26,7 @@ from bot.storage.search import (
     sqlite_keyword_ids,
     sqlite_search,
 )
-from bot.storage.types import Article, ArticleMeta
+from bot.storage.types import Article, ArticleMeta, EditField
 
 
 def _article(row: ArticleRow) -> Article:
@@ -44,6 +45,7 @@ def _article(row: ArticleRow) -> Article:
         published_at=row.published_at,
         image_url=row.image_url,
         language=row.language,
+        summary_edited_by=row.summary_edited_by,
     )
 
 
@@ -100,6 +102,49 @@ class Articles:
                 raise
             raise DuplicateArticleError(raced) from None
         return _article(row)
+
+    async def revise(
+        self,
+        article_id: int,
+        field: EditField,
+        text: str,
+        *,
+        by: int | None,
+        now: datetime,
+        summarizer: str = "",
+    ) -> Article | None:
+        """Replace the title or summary, keeping the old text in article_revisions; `by` None is a machine
+        summary (/resummarize, by `summarizer`), else the editor's. The FTS index follows (triggers /
+        generated column). None when there is no such article."""
+        async with self._db.sessions.begin() as session:
+            row = await session.get(ArticleRow, article_id, with_for_update=True)
+            if row is None:
+                return None
+            old = row.title if field == EditField.TITLE else row.summary
+            session.add(
+                ArticleRevisionRow(
+                    article_id=article_id,
+                    field=field.value,
+                    old_text=old,
+                    old_summarizer=row.summarizer if field == EditField.SUMMARY else None,
+                    edited_by=by,
+                    edited_at=require_aware(now, "now"),
+                )
+            )
+            if field == EditField.TITLE:
+                row.title = text[:TITLE_MAX_LENGTH]
+            else:
+                row.summary, row.summary_edited_by = text, by
+                row.summarizer = summarizer if by is None else "editor"
+            await session.flush()
+            return _article(row)
+
+    async def revisions(self, article_id: int) -> list[tuple[str, str, int | None]]:
+        """(field, old text, edited by) of an article's replaced titles and summaries, oldest first."""
+        rev = ArticleRevisionRow
+        stmt = select(rev.field, rev.old_text, rev.edited_by).where(rev.article_id == article_id)
+        async with self._db.sessions() as session:
+            return [(f, t, b) for f, t, b in await session.execute(stmt.order_by(rev.id))]
 
     async def _id_by_hash(self, digest: str) -> int | None:
         """Return the id of the article with this content hash, if any."""

@@ -41,6 +41,13 @@ class Layout(StrEnum):
     FULL = "full"  # every summary written out
 
 
+class EditField(StrEnum):
+    """What an editor may correct in a stored article."""
+
+    TITLE = "title"
+    SUMMARY = "summary"
+
+
 class TopicKind(StrEnum):
     """What a chat does with stories on a topic."""
 
@@ -65,6 +72,7 @@ class Article:
     published_at: datetime | None = None  # the page's or feed entry's date; None: the post time
     image_url: str | None = None  # the lead image (http/https only), never fetched by the bot
     language: str | None = None
+    summary_edited_by: int | None = None  # set when an editor wrote the summary
 
     @property
     def published(self) -> datetime:
