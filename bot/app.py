@@ -36,6 +36,7 @@ from bot.context import BotData, ChatData, Context, NewsApplication, UserData
 from bot.delivery.limiter import rate_limiter
 from bot.handlers import admin, buttons, common, feeds, inline, membership
 from bot.handlers.replies import counted
+from bot.ingest.meta import LanguageDetector
 from bot.monitoring.metrics import Metrics
 from bot.services import Services
 from bot.wiring import Injected, build_services, send_concurrency
@@ -132,6 +133,12 @@ def schedule_jobs(job_queue: JobQueue[Context], services: Services) -> None:
         )
 
 
+def file_url(api_url: str) -> str:
+    """Where files are downloaded from: https://api.telegram.org/bot -> https://api.telegram.org/file/bot."""
+    head, slash, last = api_url.rstrip("/").rpartition("/")
+    return f"{head}{slash}file/{last}"
+
+
 def build_application(
     settings: Settings,
     *,
@@ -141,8 +148,10 @@ def build_application(
     embedder: Embedder | None = None,
     clock: Clock = utc_now,
     http_transport: httpx.AsyncBaseTransport | None = None,
+    languages: LanguageDetector | None = None,
 ) -> NewsApplication:
-    """Build the bot. `summarizer`, `embedder`, `clock` and the fetcher's HTTP transport are injectable.
+    """Build the bot. `summarizer`, `embedder`, `clock`, the fetcher's HTTP transport and the language
+    detector are injectable.
 
     Each application has its own Metrics (its own Prometheus registry), shared by the rate limiter and
     every service.
@@ -150,7 +159,7 @@ def build_application(
     bot_token = token or settings.token()
     if not bot_token:
         raise ValueError("a bot token is required (BOT_TOKEN, or the playground's emulator token)")
-    injected = Injected(summarizer, embedder, clock, http_transport)
+    injected = Injected(summarizer, embedder, clock, http_transport, languages)
     metrics = Metrics()
 
     async def post_init(application: NewsApplication) -> None:
@@ -160,6 +169,7 @@ def build_application(
         ApplicationBuilder()
         .token(bot_token)
         .base_url(base_url or settings.telegram_api_url)
+        .base_file_url(file_url(base_url or settings.telegram_api_url))
         .defaults(DEFAULTS)
         .context_types(CONTEXT_TYPES)
         .rate_limiter(rate_limiter(settings, metrics))

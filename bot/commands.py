@@ -14,7 +14,7 @@ from telegram import BotCommand, Update
 
 from bot.context import Context
 from bot.formatting import esc
-from bot.handlers import admin, common, feeds, reading, subscription, topics
+from bot.handlers import admin, common, editing, feeds, reading, subscription, topics
 from bot.handlers.access import GROUP_TYPES, chat_admins_only, editors_only, is_editor
 from bot.handlers.replies import Handler, counted, reply
 
@@ -122,6 +122,22 @@ COMMANDS: Final[tuple[Command, ...]] = (
         refusal="post articles",
     ),
     Command("delete", "<id>", "remove an article", admin.delete, _E, refusal="delete articles"),
+    Command(
+        "edit",
+        "<id> title|summary <text>",
+        "correct an article's title or summary (the old one is kept)",
+        editing.edit,
+        _E,
+        refusal="edit articles",
+    ),
+    Command(
+        "resummarize",
+        "<id>",
+        "run the summarizer on an article again",
+        editing.resummarize,
+        _E,
+        refusal="edit articles",
+    ),
     Command("stats", "", "subscribers, articles and digests", admin.stats, _E, refusal="see statistics"),
     Command("addfeed", "<url>", "follow an RSS/Atom feed", feeds.addfeed, _E, refusal="follow feeds"),
     Command(

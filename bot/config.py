@@ -16,6 +16,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from bot.errors import NewsbotError
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
+OUTLET_NAME_MAX = 64
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _HOSTNAME = re.compile(
     r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
@@ -95,6 +96,8 @@ class Settings(BaseSettings):
     metrics_listen: str = "127.0.0.1"
     # The editors' chat that gets short alerts (feeds failing, digests failed, start and stop).
     alert_chat_id: int | None = None
+    # The source name of pasted and forwarded articles (those without a feed or page of their own).
+    outlet_name: str = "Newsroom"
 
     @field_validator("webhook_url", "webhook_secret", "metrics_port", mode="before")
     @classmethod
@@ -188,6 +191,14 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError(f"expected DEBUG, INFO, WARNING, ERROR or CRITICAL, got {value!r}")
         return level
+
+    @field_validator("outlet_name")
+    @classmethod
+    def _check_outlet_name(cls, value: str) -> str:
+        name = " ".join(value.split())
+        if not 1 <= len(name) <= OUTLET_NAME_MAX or not name.isprintable():
+            raise ValueError(f"expected a name of 1-{OUTLET_NAME_MAX} printable characters, got {value!r}")
+        return name
 
     @field_validator("telegram_api_url")
     @classmethod

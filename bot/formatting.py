@@ -5,9 +5,11 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Final
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from bot.storage import Article
 
@@ -160,19 +162,71 @@ def format_date(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
-def article_html(article: Article, *, with_meta: bool = False) -> str:
-    """One article as a paragraph: bold title, id, summary, and optionally date and source."""
+@dataclass(frozen=True)
+class Reader:
+    """When and where an article is read: relative times are counted from `now`, dates shown in `zone`."""
+
+    now: datetime
+    zone: str = "UTC"
+
+    def local(self, moment: datetime) -> datetime:
+        """`moment` in the reader's zone."""
+        return moment.astimezone(ZoneInfo(self.zone))
+
+    def ago(self, moment: datetime) -> str:
+        """ "just now", "12 min ago", "3 h ago"; older than a day: the reader's local date."""
+        age = self.now - moment
+        if age < timedelta(minutes=1):
+            return "just now"
+        if age < timedelta(hours=1):
+            return f"{int(age.total_seconds() // 60)} min ago"
+        if age < timedelta(days=1):
+            return f"{int(age.total_seconds() // 3600)} h ago"
+        local = self.local(moment)
+        return f"{local:%-d %b}" if local.year == self.local(self.now).year else f"{local:%-d %b %Y}"
+
+    def stamp(self, moment: datetime) -> str:
+        """A full local date and time with the zone's abbreviation."""
+        return f"{self.local(moment):%-d %B %Y, %H:%M %Z}"
+
+
+def source_name(article: Article) -> str:
+    """Who published the article: its stored source name, else its link's host (articles before 0007)."""
+    if article.source_name:
+        return article.source_name
+    host = urlsplit(article.source_url).hostname if article.source_url else None
+    return (host or "").removeprefix("www.")
+
+
+def source_html(article: Article, reader: Reader | None) -> str:
+    """ "<a>Reuters</a> · 3 h ago": the source name linked to the article's page, and how long ago."""
+    label = source_name(article) or "source"
+    link = source_link(article.source_url, label)  # http(s) only: a stored javascript: is never a link
+    if link is not None:
+        name = link
+    elif source_name(article):
+        name = esc(label)
+    else:
+        name = f"#{article.id}"
+    return f"{name} · {reader.ago(article.published)}" if reader is not None else name
+
+
+def article_html(article: Article, *, with_meta: bool = False, reader: Reader | None = None) -> str:
+    """One article as a paragraph: bold title, id, "Source · 3 h ago", summary; or, with_meta, the summary
+    followed by its dates and linked source (/summary)."""
     summary = article.summary.strip() or "(no summary)"
-    lines = [f"<b>{esc(article.title)}</b> <i>#{article.id}</i>", esc(summary)]
-    if with_meta:
-        meta = f"Posted {format_date(article.created_at)}"
-        link = source_link(article.source_url)
-        if link is not None:
-            meta += f" · {link}"
-        lines.append(meta)
-    return "\n".join(lines)
+    head = f"<b>{esc(article.title)}</b> <i>#{article.id}</i>"
+    if not with_meta:
+        source = f"\n{source_html(article, reader)}" if reader is not None else ""
+        return f"{head}{source}\n{esc(summary)}"
+    clock = reader or Reader(article.created_at)
+    if article.published == article.created_at:
+        meta = f"Posted {clock.stamp(article.created_at)}"
+    else:
+        meta = f"Published {clock.stamp(article.published)} · posted {clock.stamp(article.created_at)}"
+    return f"{head}\n{esc(summary)}\n{meta} · {source_html(article, None)}"
 
 
-def articles_html(header: str, articles: Iterable[Article]) -> str:
+def articles_html(header: str, articles: Iterable[Article], reader: Reader | None = None) -> str:
     """A header paragraph followed by one paragraph per article."""
-    return "\n\n".join([header, *(article_html(a) for a in articles)])
+    return "\n\n".join([header, *(article_html(a, reader=reader) for a in articles)])

@@ -27,6 +27,7 @@ from bot.digest.render import DigestRenderer
 from bot.digest.schedule import DigestSchedule
 from bot.ingest.feeds import FeedPoller
 from bot.ingest.fetch import Fetcher, FetchLimits
+from bot.ingest.meta import LanguageDetector
 from bot.ingest.pipeline import Ingestor
 from bot.monitoring.alerts import Alerts
 from bot.monitoring.exporter import MetricsExporter
@@ -47,6 +48,7 @@ class Injected:
     embedder: Embedder | None = None
     clock: Clock = field(default=utc_now)
     http_transport: httpx.AsyncBaseTransport | None = None
+    languages: LanguageDetector | None = None
 
 
 async def load_worker(settings: Settings, injected: Injected, metrics: Metrics) -> SummaryWorker:
@@ -163,6 +165,9 @@ async def build_services(
         clock=clock,
         metrics=metrics,
         on_stored=semantic.index_article,
+        outlet_name=settings.outlet_name,
+        # py3langid's model loads once, here (about 2 s), unless one is injected
+        languages=injected.languages or await asyncio.to_thread(LanguageDetector),
     )
     poller = poller_for(settings, ingestor, alerts)
     renderer = DigestRenderer(

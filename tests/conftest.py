@@ -16,6 +16,7 @@ from telegram import Bot
 from bot.app import Webhook, build_application, running
 from bot.config import Settings
 from bot.emulator import FakeBotAPI, SentMessage
+from bot.ingest.meta import LanguageDetector
 from bot.services import Services
 from summarizer import Summarizer, load_summarizer
 from summarizer.embedding import Embedder, load_embedder
@@ -78,6 +79,12 @@ def embedder() -> Embedder:
     return load_embedder()
 
 
+@pytest.fixture(scope="session")
+def languages() -> LanguageDetector:
+    """The real language detector (py3langid), loaded once per test session."""
+    return LanguageDetector()
+
+
 @pytest.fixture
 async def emulator() -> AsyncIterator[FakeBotAPI]:
     """The fake Telegram Bot API on 127.0.0.1."""
@@ -133,10 +140,15 @@ class BotHarness:
     """Starts the real Application against the emulator; several starts simulate restarts."""
 
     def __init__(
-        self, settings: Settings, emulator: FakeBotAPI, summarizer: Summarizer, embedder: Embedder
+        self,
+        settings: Settings,
+        emulator: FakeBotAPI,
+        summarizer: Summarizer,
+        embedder: Embedder,
+        languages: LanguageDetector | None = None,
     ) -> None:
         self.settings, self.emulator, self.summarizer = settings, emulator, summarizer
-        self.embedder = embedder
+        self.embedder, self.languages = embedder, languages
 
     def run(self, webhook: Webhook | None = None, **overrides: Any) -> Any:
         """An async context manager running the bot (`async with harness.run() as app`)."""
@@ -147,16 +159,21 @@ class BotHarness:
             base_url=self.emulator.base_url,
             summarizer=self.summarizer,
             embedder=self.embedder,
+            languages=self.languages,
         )
         return running(application, webhook=webhook)
 
 
 @pytest.fixture
 def harness(
-    settings: Settings, emulator: FakeBotAPI, extractive: Summarizer, embedder: Embedder
+    settings: Settings,
+    emulator: FakeBotAPI,
+    extractive: Summarizer,
+    embedder: Embedder,
+    languages: LanguageDetector,
 ) -> BotHarness:
     """A way to start (and restart) the bot."""
-    return BotHarness(settings, emulator, extractive, embedder)
+    return BotHarness(settings, emulator, extractive, embedder, languages)
 
 
 @pytest.fixture

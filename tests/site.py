@@ -27,6 +27,19 @@ class FeedItem:
     title: str
     link: str
     description: str
+    pub_date: str | None = None  # RFC 822, as RSS writes it
+    image: str | None = None  # a media:content picture
+
+
+def _rss_item(item: FeedItem) -> str:
+    """One <item>, with its date and media:content picture when it has them."""
+    extra = f"<pubDate>{escape(item.pub_date)}</pubDate>" if item.pub_date else ""
+    if item.image:
+        extra += f'<media:content url="{escape(item.image)}" medium="image" type="image/jpeg"/>'
+    return (
+        f"<item><guid>{escape(item.guid)}</guid><title>{escape(item.title)}</title>"
+        f"<link>{escape(item.link)}</link><description>{escape(item.description)}</description>{extra}</item>"
+    )
 
 
 @dataclass
@@ -144,14 +157,11 @@ class Site:
         )
 
     async def _rss(self, request: web.Request) -> web.Response:
-        items = "".join(
-            f"<item><guid>{escape(i.guid)}</guid><title>{escape(i.title)}</title><link>{escape(i.link)}</link>"
-            f"<description>{escape(i.description)}</description></item>"
-            for i in self.items
-        )
+        items = "".join(_rss_item(i) for i in self.items)
         body = (
-            '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
-            f"<title>{escape(self.feed_title)}</title>"
+            '<?xml version="1.0" encoding="utf-8"?>'
+            '<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/">'
+            f"<channel><title>{escape(self.feed_title)}</title>"
             f"<link>{self.url('/')}</link><description>News</description>{items}</channel></rss>"
         )
         if request.path == "/other.xml":  # validated by Last-Modified instead of ETag

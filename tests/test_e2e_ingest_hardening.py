@@ -146,7 +146,7 @@ async def test_non_web_hidden_links_are_never_stored_or_rendered(
         for message in shown:
             assert "javascript:" not in message.raw_text and "data:" not in message.raw_text
     (summary,) = await user.send("/summary 1")
-    assert '<a href="https://port.example/strike">source</a>' in summary.raw_text
+    assert '<a href="https://port.example/strike">Newsroom</a>' in summary.raw_text  # the outlet's name
 
 
 async def test_links_stored_by_older_code_are_rendered_without_a_link(

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import html
+import json
 import logging
 import random
 import re
@@ -327,8 +328,12 @@ class DeliveryEngine:
         """One sendMessage: HTML (the Defaults' parse mode) or, after a parse error, the plain text."""
         timeout = self._config.send_timeout
         # The stored keyboard already is Bot API JSON: hand it to PTB as is (api_kwargs are sent verbatim)
-        # instead of building an InlineKeyboardMarkup per message only for PTB to serialize it back.
-        extra = {"reply_markup": part.markup} if part.markup is not None else None
+        # instead of building an InlineKeyboardMarkup per message only for PTB to serialize it back. The
+        # stored options (a part's own link_preview_options) replace the Defaults' (PTB applies api_kwargs
+        # before its defaults, which fill only what is still unset).
+        extra: dict[str, object] = json.loads(part.options) if part.options else {}
+        if part.markup is not None:
+            extra["reply_markup"] = part.markup
         if plain:  # parse_mode=None overrides the Defaults' HTML
             return await self._bot.send_message(
                 chat_id,
@@ -337,7 +342,7 @@ class DeliveryEngine:
                 read_timeout=timeout,
                 write_timeout=timeout,
                 connect_timeout=timeout,
-                api_kwargs=extra,
+                api_kwargs=extra or None,
             )
         return await self._bot.send_message(
             chat_id,
@@ -345,7 +350,7 @@ class DeliveryEngine:
             read_timeout=timeout,
             write_timeout=timeout,
             connect_timeout=timeout,
-            api_kwargs=extra,
+            api_kwargs=extra or None,
         )
 
     async def _fail(self, part: ClaimedPart, attempts: int, reason: str) -> NoReturn:

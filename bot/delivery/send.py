@@ -5,7 +5,7 @@ Parse mode (HTML) and link previews (off) come from the application's `Defaults`
 
 from __future__ import annotations
 
-from telegram import Bot, InlineKeyboardMarkup, Message
+from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message
 
 from bot.formatting import MESSAGE_LIMIT, split_message
 
@@ -16,12 +16,19 @@ async def send_html(
     html_text: str,
     *,
     reply_markup: InlineKeyboardMarkup | None = None,
+    link_preview: LinkPreviewOptions | None = None,
     limit: int = MESSAGE_LIMIT,
 ) -> list[Message]:
-    """Send `html_text` to `chat_id` as one or more messages; errors (403, 400...) propagate."""
+    """Send `html_text` to `chat_id` as one or more messages (a link preview on the first, the keyboard
+    on the last); errors (403, 400...) propagate."""
     chunks = split_message(html_text, limit)
     sent: list[Message] = []
     for index, chunk in enumerate(chunks):
         markup = reply_markup if index == len(chunks) - 1 else None
-        sent.append(await bot.send_message(chat_id, chunk, reply_markup=markup))
+        if index == 0 and link_preview is not None:
+            sent.append(
+                await bot.send_message(chat_id, chunk, reply_markup=markup, link_preview_options=link_preview)
+            )
+        else:  # the Defaults' link preview options (none)
+            sent.append(await bot.send_message(chat_id, chunk, reply_markup=markup))
     return sent

@@ -3,13 +3,13 @@ compact pages (numbered headlines; the items each page's buttons are for) or the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Final
 
 import numpy as np
 
-from bot.formatting import MESSAGE_LIMIT, esc, source_link, split_message, visible_len
+from bot.formatting import MESSAGE_LIMIT, Reader, esc, source_html, split_message, visible_len
 from bot.semantic.topics import Vector, judge
 from bot.storage.types import Article, Layout, Topic
 
@@ -33,6 +33,7 @@ class Page:
 
     html: str
     items: tuple[tuple[int, int], ...] = ()
+    preview_url: str | None = None  # shown as a large link preview (the compact digest's top story)
 
 
 def merge_stories(articles: list[Article], vectors: dict[int, Vector], min_similarity: float) -> list[Story]:
@@ -93,21 +94,16 @@ def arrange(
     return followed + [s for s in stories if s.follow_score <= 0]
 
 
-def _link(article: Article) -> str:
-    """A link to the article's source, or its id (usable with /summary) when it has none."""
-    return source_link(article.source_url) or f"#{article.id}"
-
-
 def _also(story: Story) -> str:
-    """The "also:" line listing the other articles about the same event."""
-    items = [f"{esc(a.title)} ({_link(a)})" for a in story.also]
+    """The "also:" line listing the other articles about the same event (each linked by its source)."""
+    items = [f"{esc(a.title)} ({source_html(a, None)})" for a in story.also]
     return "also: " + "; ".join(items)
 
 
-def headline(number: int, story: Story) -> str:
-    """A compact item: number, star when followed, bold title, source link; "also:" on the next line."""
+def headline(number: int, story: Story, reader: Reader | None = None) -> str:
+    """A compact item: number, star when followed, bold title, "Source · 3 h ago"; "also:" below."""
     star = "⭐ " if story.follow_score > 0 else ""
-    line = f"{number}. {star}<b>{esc(story.lead.title)}</b> · {_link(story.lead)}"
+    line = f"{number}. {star}<b>{esc(story.lead.title)}</b> · {source_html(story.lead, reader)}"
     return f"{line}\n{_also(story)}" if story.also else line
 
 
@@ -122,13 +118,14 @@ def header(day: date, stories: list[Story]) -> str:
     return f"📰 <b>Your digest for {day:%A, %d %B %Y}</b> — {count}"
 
 
-def compact_pages(day: date, stories: list[Story]) -> list[Page]:
-    """Numbered headlines, a few per message so every message stays short (and an item can expand)."""
+def compact_pages(day: date, stories: list[Story], reader: Reader | None = None) -> list[Page]:
+    """Numbered headlines, a few per message so every message stays short (and an item can expand);
+    the first message previews its top story's page."""
     pages: list[Page] = []
     blocks: list[str] = [header(day, stories)]
     items: list[tuple[int, int]] = []
     for number, story in enumerate(stories, start=1):
-        block = headline(number, story)
+        block = headline(number, story, reader)
         too_long = visible_len("\n\n".join([*blocks, block])) > COMPACT_CHARS_PER_MESSAGE
         if items and (len(items) == COMPACT_ITEMS_PER_MESSAGE or too_long):
             pages.append(Page("\n\n".join(blocks), tuple(items)))
@@ -137,15 +134,16 @@ def compact_pages(day: date, stories: list[Story]) -> list[Page]:
         items.append((number, story.lead.id))
     if items:
         pages.append(Page("\n\n".join(blocks), tuple(items)))
-    return pages
+    top = stories[0].lead.source_url if stories else None
+    return [replace(pages[0], preview_url=top), *pages[1:]] if pages and top else pages
 
 
-def full_pages(day: date, stories: list[Story]) -> list[Page]:
+def full_pages(day: date, stories: list[Story], reader: Reader | None = None) -> list[Page]:
     """Every story with its summary, split between stories under Telegram's limit."""
     blocks = [header(day, stories)]
     for number, story in enumerate(stories, start=1):
         star = "⭐ " if story.follow_score > 0 else ""
-        lines = [f"{number}. {star}<b>{esc(story.lead.title)}</b> · {_link(story.lead)}"]
+        lines = [f"{number}. {star}<b>{esc(story.lead.title)}</b> · {source_html(story.lead, reader)}"]
         lines.append(esc(story.lead.summary.strip() or "(no summary)"))
         if story.also:
             lines.append(_also(story))
@@ -162,6 +160,7 @@ def lay_out(
     layout: Layout,
     topic_min_similarity: float,
     merge_min_similarity: float,
+    reader: Reader | None = None,
 ) -> list[Page]:
     """The whole digest for one chat; [] when nothing is left after muting."""
     stories = arrange(
@@ -173,7 +172,9 @@ def lay_out(
     )
     if not stories:
         return []
-    return full_pages(day, stories) if layout == Layout.FULL else compact_pages(day, stories)
+    if layout == Layout.FULL:
+        return full_pages(day, stories, reader)
+    return compact_pages(day, stories, reader)
 
 
 def toggle_item(message_html: str, number: int, summary_html: str) -> str | None:

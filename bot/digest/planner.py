@@ -14,6 +14,7 @@ from bot.clock import Clock
 from bot.delivery.engine import DeliveryEngine
 from bot.digest.render import DigestRenderer
 from bot.digest.selection import new_articles, read_start, recent_article_ids
+from bot.formatting import Reader
 from bot.monitoring.alerts import Alerts
 from bot.monitoring.metrics import Metrics
 from bot.storage import Store
@@ -59,9 +60,11 @@ class DigestPlanner:
             day = now.astimezone(ZoneInfo(zone)).date()
             found = articles[cutoff]
             layout, topics = prefs.get(chat_id, (Layout.COMPACT, []))
-            key = (cutoff, day, layout, tuple((t.kind, t.phrase) for t in topics))
+            # the zone too: an item older than a day shows its local date ("3 h ago" is the same anywhere)
+            key = (cutoff, day, zone, layout, tuple((t.kind, t.phrase) for t in topics))
             if key not in parts:
-                parts[key] = await self.renderer.parts(found, day, layout, topics) if found else ()
+                reader = Reader(now, zone)
+                parts[key] = await self.renderer.parts(found, day, layout, topics, reader) if found else ()
             planned.append(PlannedDigest(chat_id, day, now, len(found), parts[key]))
         created = await store.ledger.plan(planned, now, recent_article_ids(read, now))
         self._metrics.digests_planned.inc(len(created))

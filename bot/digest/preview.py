@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from bot.digest.render import DigestMessage, DigestRenderer
 from bot.digest.selection import new_articles, window_start
+from bot.formatting import Reader
 from bot.storage import Layout, Store
 
 
@@ -28,4 +29,5 @@ async def preview(
     if not articles:
         return []
     day = now.astimezone(ZoneInfo(zone)).date()
-    return await renderer.messages(articles, day, layout, await store.topics.of_chat(chat_id))
+    topics = await store.topics.of_chat(chat_id)
+    return await renderer.messages(articles, day, layout, topics, Reader(now, zone))

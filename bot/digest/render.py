@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 
 from bot.digest.layout import Page, lay_out
-from bot.formatting import split_message
+from bot.formatting import Reader, split_message
 from bot.semantic.search import SemanticSearch, from_bytes
 from bot.storage.ledger import PartText
 from bot.storage.types import Article, Layout, Topic
@@ -60,6 +60,7 @@ class DigestMessage:
 
     html: str
     keyboard: InlineKeyboardMarkup | None
+    link_preview: LinkPreviewOptions | None = None  # None: the Defaults' (no preview)
 
 
 def item_buttons(number: int, article_id: int) -> list[InlineKeyboardButton]:
@@ -74,7 +75,19 @@ def item_buttons(number: int, article_id: int) -> list[InlineKeyboardButton]:
 def message_of(page: Page) -> DigestMessage:
     """A page with its keyboard (a row of buttons per item)."""
     rows = [item_buttons(number, article_id) for number, article_id in page.items]
-    return DigestMessage(page.html, InlineKeyboardMarkup(rows) if rows else None)
+    preview = (
+        LinkPreviewOptions(is_disabled=False, url=page.preview_url, prefer_large_media=True)
+        if page.preview_url
+        else None
+    )
+    return DigestMessage(page.html, InlineKeyboardMarkup(rows) if rows else None, preview)
+
+
+def send_options(message: DigestMessage) -> str | None:
+    """The message's send options other than text and keyboard, as Bot API JSON (None: none)."""
+    if message.link_preview is None:
+        return None
+    return json.dumps({"link_preview_options": message.link_preview.to_dict()}, sort_keys=True)
 
 
 def toggled_keyboard(markup: InlineKeyboardMarkup | None, data: str) -> InlineKeyboardMarkup | None:
@@ -103,7 +116,12 @@ class DigestRenderer:
         self._topic_min, self._merge_min = topic_min_similarity, merge_min_similarity
 
     async def messages(
-        self, articles: list[Article], day: date, layout: Layout, topics: list[Topic]
+        self,
+        articles: list[Article],
+        day: date,
+        layout: Layout,
+        topics: list[Topic],
+        reader: Reader | None = None,
     ) -> list[DigestMessage]:
         """The digest messages with their inline keyboards ([] when nothing is left to show)."""
         if not articles:
@@ -117,16 +135,27 @@ class DigestRenderer:
             layout=layout,
             topic_min_similarity=self._topic_min,
             merge_min_similarity=self._merge_min,
+            reader=reader,
         )
         return [message_of(page) for page in pages]
 
     async def parts(
-        self, articles: list[Article], day: date, layout: Layout, topics: list[Topic]
+        self,
+        articles: list[Article],
+        day: date,
+        layout: Layout,
+        topics: list[Topic],
+        reader: Reader | None = None,
     ) -> tuple[PartText, ...]:
-        """The messages split to Telegram's limit; a message's keyboard rides on its last chunk."""
+        """The messages split to Telegram's limit; a message's keyboard rides on its last chunk, its
+        link preview on its first."""
         parts: list[PartText] = []
-        for message in await self.messages(articles, day, layout, topics):
+        for message in await self.messages(articles, day, layout, topics, reader):
             chunks = split_message(message.html)
             markup = json.dumps(message.keyboard.to_dict()) if message.keyboard is not None else None
-            parts += [PartText(c, markup if i == len(chunks) - 1 else None) for i, c in enumerate(chunks)]
+            options = send_options(message)
+            parts += [
+                PartText(c, markup if i == len(chunks) - 1 else None, options if i == 0 else None)
+                for i, c in enumerate(chunks)
+            ]
         return tuple(parts)

@@ -46,6 +46,8 @@ class ChatModel:
         self.answers: dict[str, dict[str, Any]] = {}  # query id -> parameters of its answer
         self.next_query_id = 1
         self.member_status: dict[tuple[int, int], str] = {}  # (chat, user) -> status; default "member"
+        self.files: dict[str, tuple[bytes, str]] = {}  # file_id -> (content, file_path) of user uploads
+        self.forums: set[int] = set()  # supergroups with topics (is_forum)
 
     def chat(self, chat_id: int) -> dict[str, Any]:
         """The Chat dict of a chat: as last seen, or derived from the sign of its id."""
@@ -54,7 +56,11 @@ class ChatModel:
         if chat_id > 0:
             return {"id": chat_id, "type": "private", "first_name": "Test"}
         kind = "supergroup" if str(chat_id).startswith("-100") else "group"
-        return {"id": chat_id, "type": kind, "title": f"Test {kind}"}
+        return {"id": chat_id, "type": kind, "title": f"Test {kind}", **self._forum(chat_id)}
+
+    def _forum(self, chat_id: int) -> dict[str, Any]:
+        """{"is_forum": True} for a forum supergroup."""
+        return {"is_forum": True} if chat_id in self.forums else {}
 
     def next_id(self, chat_id: int) -> int:
         """Allocate the next message_id of a chat (shared by user and bot messages)."""
@@ -117,7 +123,7 @@ class ChatModel:
             if chat_id in self.blocked:  # a blocked user writing again has restarted the bot
                 self.set_blocked(chat_id, False, notify=True)
         else:
-            chat = {"id": chat_id, "type": chat_type, "title": f"Test {chat_type}"}
+            chat = {"id": chat_id, "type": chat_type, "title": f"Test {chat_type}", **self._forum(chat_id)}
         self.chats[chat_id] = chat
         entities = list(entities or [])
         command = _COMMAND.match(text)
@@ -131,10 +137,12 @@ class ChatModel:
         message["sender_chat" if chat_type == "channel" else "from"] = (
             chat if chat_type == "channel" else sender
         )
+        caption = extra.pop("caption_only", False)  # a document: its text is the caption
         message.update(extra)
-        message["text"] = text
+        if text or not caption:
+            message["caption" if caption else "text"] = text
         if entities:
-            message["entities"] = entities
+            message["caption_entities" if caption else "entities"] = entities
         self.add_update({"channel_post" if chat_type == "channel" else "message": message})
         return message
 

@@ -55,6 +55,7 @@ _RESULT_TYPES: Final = frozenset(
         "sticker",
     }
 )
+MAX_DOWNLOAD: Final = 20 * 1024 * 1024  # getFile's limit for bots
 _COMMAND_NAME: Final = re.compile(r"[a-z0-9_]{1,32}")
 
 
@@ -126,11 +127,43 @@ def _reply_target(model: ChatModel, chat_id: int, params: Params) -> dict[str, A
     return target
 
 
+_PREVIEW_FLAGS: Final = ("is_disabled", "prefer_small_media", "prefer_large_media", "show_above_text")
+
+
+def _link_preview(params: Params) -> dict[str, Any] | None:
+    """link_preview_options checked like Telegram: an object of known fields, url a string, flags bools."""
+    options = params.get("link_preview_options")
+    if options is None:
+        return None
+    if not isinstance(options, dict):
+        raise bad_request("can't parse link preview options JSON object")
+    for key, value in options.items():
+        if (key == "url" and isinstance(value, str)) or (key in _PREVIEW_FLAGS and isinstance(value, bool)):
+            continue
+        raise bad_request(f'can\'t parse link preview options: field "{key}" has a wrong type')
+    if options.get("prefer_small_media") and options.get("prefer_large_media"):
+        raise bad_request("can't parse link preview options: both small and large media preferred")
+    return options
+
+
+def _thread(model: ChatModel, chat_id: int, params: Params) -> int | None:
+    """message_thread_id: a topic of a forum supergroup (Telegram rejects it elsewhere)."""
+    thread = opt_int(params, "message_thread_id")
+    if thread is None:
+        return None
+    if not model.chat(chat_id).get("is_forum"):
+        raise bad_request("message thread not found")
+    return thread
+
+
 def _new_message(model: ChatModel, chat_id: int, params: Params) -> dict[str, Any]:
     """A new bot Message dict in chat_id (call only after validation: it allocates the id)."""
     chat = model.chat(chat_id)
+    thread = _thread(model, chat_id, params)
     reply = _reply_target(model, chat_id, params)
     message: dict[str, Any] = {"message_id": model.next_id(chat_id), "date": int(time.time()), "chat": chat}
+    if thread is not None:
+        message["message_thread_id"], message["is_topic_message"] = thread, True
     message["sender_chat" if chat["type"] == "channel" else "from"] = (
         chat if chat["type"] == "channel" else model.me
     )
@@ -166,6 +199,7 @@ def _finish(
             date=message.get("edit_date", message["date"]),
             edited="edit_date" in message,
             entities=entities,
+            thread_id=message.get("message_thread_id"),
             **kw,
         )
     )
@@ -186,9 +220,12 @@ async def send_message(model: ChatModel, params: Params) -> Any:
     """sendMessage."""
     chat_id = chat_id_of(params)
     text = _format(params, "text", "entities", 4096)
+    preview = _link_preview(params)
     message = _new_message(model, chat_id, params)
     _set_text(message, "text", text[1], text[2])
-    return _finish(model, "sendMessage", message, params, text)
+    if preview is not None:
+        message["link_preview_options"] = preview
+    return _finish(model, "sendMessage", message, params, text, link_preview=preview)
 
 
 async def _send_file(model: ChatModel, params: Params, kind: str, method: str) -> Any:
@@ -487,6 +524,18 @@ async def get_chat_member(model: ChatModel, params: Params) -> Any:
     return member
 
 
+async def get_file(model: ChatModel, params: Params) -> Any:
+    """getFile: a file sent to the bot, with the path it is downloaded from (at most 20 MB)."""
+    file_id = str(params.get("file_id") or "")
+    stored = model.files.get(file_id)
+    if stored is None:
+        raise bad_request("invalid file_id")
+    data, path = stored
+    if len(data) > MAX_DOWNLOAD:
+        raise bad_request("file is too big")
+    return {"file_id": file_id, "file_unique_id": file_id, "file_size": len(data), "file_path": path}
+
+
 async def ok(model: ChatModel, params: Params) -> Any:
     """logOut / close."""
     return True
@@ -514,5 +563,6 @@ METHODS: Final[Mapping[str, Method]] = MappingProxyType(
         "answerCallbackQuery": answer_callback_query,
         "answerInlineQuery": answer_inline_query,
         "getChatMember": get_chat_member,
+        "getFile": get_file,
     }
 )

@@ -27,6 +27,7 @@ from bot.emulator.state import (
 )
 
 _PATH: Final = re.compile(r"/bot([^/]+)/([^/]*)")
+_FILE_PATH: Final = re.compile(r"/file/bot([^/]+)/(.+)")
 _DESCRIPTIONS: Final = {
     400: "Bad Request",
     401: "Unauthorized",
@@ -163,9 +164,15 @@ class FakeBotAPI:
         forward_from_chat_title: str | None = None,
         entities: list[dict[str, Any]] | None = None,
         chat_type: str = "private",
+        thread_id: int | None = None,
     ) -> dict[str, Any]:
-        """Queue an Update with a user's message (a channel_post in a "channel"); return the Message dict."""
+        """Queue an Update with a user's message (a channel_post in a "channel"); return the Message dict.
+        `thread_id`: written in that topic of a forum supergroup (see make_forum)."""
         extra: dict[str, Any] = {}
+        if thread_id is not None:
+            if chat_id not in self._model.forums:
+                raise ValueError(f"chat {chat_id} is not a forum: call make_forum() first")
+            extra.update(message_thread_id=thread_id, is_topic_message=True)
         if forward_from_chat_title is not None:
             extra["forward_origin"] = self._origin(forward_from_chat_title, "Someone")
         if reply_to_message_id is not None:
@@ -176,6 +183,38 @@ class FakeBotAPI:
         uid = user_id if user_id is not None else (chat_id if chat_id > 0 else 1)
         sender = {"id": uid, "is_bot": False, "first_name": first_name}
         return self._model.user_message(chat_id, text, sender, chat_type, entities, extra)
+
+    def make_forum(self, chat_id: int) -> None:
+        """Turn a supergroup into a forum (topics on): its messages may carry message_thread_id."""
+        self._model.forums.add(chat_id)
+        if chat_id in self._model.chats:
+            self._model.chats[chat_id]["is_forum"] = True
+
+    def send_document(
+        self,
+        chat_id: int,
+        data: bytes,
+        file_name: str,
+        *,
+        caption: str = "",
+        mime_type: str = "application/octet-stream",
+        user_id: int | None = None,
+        chat_type: str = "private",
+    ) -> dict[str, Any]:
+        """Queue a user's document (getFile, then GET /file/bot<token>/<path>); return the Message."""
+        file_id = f"doc-{len(self._model.files) + 1}-{chat_id}"
+        self._model.files[file_id] = (data, f"documents/{file_id}_{file_name}")
+        document = {
+            "file_id": file_id,
+            "file_unique_id": file_id,
+            "file_name": file_name,
+            "mime_type": mime_type,
+            "file_size": len(data),
+        }
+        uid = user_id if user_id is not None else (chat_id if chat_id > 0 else 1)
+        sender = {"id": uid, "is_bot": False, "first_name": "Test"}
+        extra = {"document": document, "caption_only": True}
+        return self._model.user_message(chat_id, caption, sender, chat_type, None, extra)
 
     def forward_message(
         self,
@@ -337,8 +376,24 @@ class FakeBotAPI:
 
     # --- HTTP ---
 
+    def _download(self, request: web.Request) -> web.Response | None:
+        """GET /file/bot<token>/<file_path>: a file's bytes (None: not a download request)."""
+        match = _FILE_PATH.fullmatch(request.path)
+        if match is None:
+            return None
+        if match.group(1) != self.token:
+            return web.json_response(ApiError(401, "Unauthorized").body(), status=401)
+        for data, path in self._model.files.values():
+            if path == match.group(2):
+                self._calls.append(ApiCall("download", {"file_path": path}, 200, 0.0))
+                return web.Response(body=data, content_type="application/octet-stream")
+        return web.json_response(ApiError(404, "Not Found").body(), status=404)
+
     async def _handle(self, request: web.Request) -> web.Response:
         """Serve one Bot API request."""
+        download = self._download(request)
+        if download is not None:
+            return download
         match = _PATH.fullmatch(request.path)
         method = match.group(2) if match else request.path
         params: dict[str, Any] = {}

@@ -33,6 +33,7 @@ _INT_KEYS: Final = frozenset(
         "cache_time",
         "reply_to_message_id",
         "max_connections",
+        "file_size",
     }
 )
 _BOOL_KEYS: Final = frozenset(
@@ -91,6 +92,8 @@ class SentMessage:
     document: bytes | None = None
     file_name: str | None = None
     deleted: bool = False  # set when the bot later deletes this message
+    thread_id: int | None = None  # message_thread_id: the forum topic it was sent to
+    link_preview: dict[str, Any] | None = None  # link_preview_options as sent (None: not given)
 
 
 @dataclass(frozen=True)

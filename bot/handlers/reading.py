@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
-from telegram import Update
+import logging
+
+from telegram import LinkPreviewOptions, Update
+from telegram.error import BadRequest
 
 from bot.context import Context
 from bot.digest.preview import preview
-from bot.formatting import article_html, articles_html, esc
+from bot.formatting import Reader, article_html, articles_html, esc, visible_len
 from bot.handlers.replies import chat_id, reply
-from bot.storage import Layout
+from bot.storage import Article, Layout
+
+log = logging.getLogger(__name__)
+CAPTION_LIMIT = 1024  # Telegram's caption limit, in UTF-16 units after entity parsing
 
 LATEST_DEFAULT, LATEST_MAX = 5, 20
 SEARCH_LIMIT = 10
 MAX_QUERY_CHARS = 200
+
+
+async def reader_of(update: Update, context: Context) -> Reader:
+    """Now, in the chat's digest zone (the default zone for chats that never subscribed)."""
+    services = context.services
+    sub = await services.store.subscribers.get(chat_id(update))
+    return Reader(services.clock(), sub.timezone if sub else services.settings.timezone)
 
 
 async def latest(update: Update, context: Context) -> None:
@@ -31,7 +44,8 @@ async def latest(update: Update, context: Context) -> None:
     if not articles:
         await reply(update, context, "No articles yet — check back soon.")
         return
-    await reply(update, context, articles_html(f"<b>Latest {len(articles)}</b>", articles))
+    header = f"<b>Latest {len(articles)}</b>"
+    await reply(update, context, articles_html(header, articles, await reader_of(update, context)))
 
 
 async def summary(update: Update, context: Context) -> None:
@@ -47,7 +61,22 @@ async def summary(update: Update, context: Context) -> None:
     if article is None:
         await reply(update, context, f"There is no article #{esc(raw)}. /latest shows the newest ones.")
         return
-    await reply(update, context, article_html(article, with_meta=True))
+    await send_article(update, context, article, await reader_of(update, context))
+
+
+async def send_article(update: Update, context: Context, article: Article, reader: Reader) -> None:
+    """The article's lead image with its summary as caption when that fits, else text previewing its page."""
+    text = article_html(article, with_meta=True, reader=reader)
+    chat = chat_id(update)
+    if article.image_url and visible_len(text) <= CAPTION_LIMIT:
+        try:
+            await context.bot.send_photo(chat, article.image_url, caption=text)  # Telegram fetches it
+            return
+        except BadRequest as exc:  # Telegram could not get the picture: the text still goes out
+            log.info("article #%s: lead image not sent (%s)", article.id, exc.message)
+    page = article.source_url or article.image_url
+    preview = LinkPreviewOptions(is_disabled=False, url=page, prefer_large_media=True) if page else None
+    await reply(update, context, text, link_preview=preview)
 
 
 async def search(update: Update, context: Context) -> None:
@@ -63,7 +92,8 @@ async def search(update: Update, context: Context) -> None:
     if not results:
         await reply(update, context, f"Nothing found for “{esc(query)}”. Try fewer or other words.")
         return
-    await reply(update, context, articles_html(f"<b>Results for “{esc(query)}”</b>", results))
+    header = f"<b>Results for “{esc(query)}”</b>"
+    await reply(update, context, articles_html(header, results, await reader_of(update, context)))
 
 
 async def digest_command(update: Update, context: Context) -> None:
@@ -82,4 +112,4 @@ async def digest_command(update: Update, context: Context) -> None:
     hint = "" if sub is not None and sub.subscribed else "\n\nWant this every evening? Send /subscribe."
     for index, message in enumerate(messages):
         text = message.html + (hint if index == len(messages) - 1 else "")
-        await reply(update, context, text, reply_markup=message.keyboard)
+        await reply(update, context, text, reply_markup=message.keyboard, link_preview=message.link_preview)

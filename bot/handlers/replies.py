@@ -6,7 +6,7 @@ import functools
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Update
 
 from bot.context import Context
 from bot.delivery.send import send_html
@@ -15,12 +15,17 @@ Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
 
 
 async def reply(
-    update: Update, context: Context, html_text: str, *, reply_markup: InlineKeyboardMarkup | None = None
+    update: Update,
+    context: Context,
+    html_text: str,
+    *,
+    reply_markup: InlineKeyboardMarkup | None = None,
+    link_preview: LinkPreviewOptions | None = None,
 ) -> None:
     """Answer in the chat the update came from."""
     chat = update.effective_chat
     if chat is not None:
-        await send_html(context.bot, chat.id, html_text, reply_markup=reply_markup)
+        await send_html(context.bot, chat.id, html_text, reply_markup=reply_markup, link_preview=link_preview)
 
 
 def user_id(update: Update) -> int | None:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
 import trafilatura
 
 from bot.ingest.clean import html_to_text
+
+DATE_FORMAT: Final = "%Y-%m-%dT%H:%M:%S%z"
 
 
 @dataclass(frozen=True)
@@ -16,6 +19,8 @@ class Extracted:
     title: str
     text: str
     date: str | None
+    sitename: str | None = None
+    image: str | None = None  # og:image (or the first image trafilatura finds), never fetched
 
 
 def extract_article(content: str, url: str, content_type: str) -> Extracted:
@@ -31,6 +36,8 @@ def extract_article(content: str, url: str, content_type: str) -> Extracted:
         include_tables=False,
         include_images=False,
         favor_precision=True,
+        # the time of day too, when the page gives one (htmldate's default is the date only)
+        date_extraction_params={"original_date": True, "outputformat": DATE_FORMAT},
     )
     if document is None:
         return Extracted("", "", None)
@@ -42,4 +49,12 @@ def extract_article(content: str, url: str, content_type: str) -> Extracted:
     head, _, rest = text.strip().partition("\n")
     if rest.strip() and " ".join(head.split()) == " ".join(title.split()):  # the headline, repeated
         text = rest
-    return Extracted(title.strip(), text.strip(), str(date) if date else None)
+    sitename = getattr(document, "sitename", None)
+    image = getattr(document, "image", None)
+    return Extracted(
+        title.strip(),
+        text.strip(),
+        str(date) if date else None,
+        str(sitename) if sitename else None,
+        str(image) if image else None,
+    )

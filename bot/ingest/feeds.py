@@ -7,8 +7,8 @@ import hashlib
 import io
 import logging
 import xml.sax
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any, Final
 
 import feedparser
@@ -17,6 +17,7 @@ from bot.clock import Clock
 from bot.ingest.clean import clean_text, html_to_text, looks_like_html
 from bot.ingest.errors import BlockedURLError, BrokenFeedError, FetchError, IngestError, NotAFeedError
 from bot.ingest.fetch import FEED_TYPES, Fetcher, Page, normalize_url
+from bot.ingest.meta import http_url, struct_date
 from bot.ingest.pipeline import Draft, Ingestor, Source
 from bot.monitoring.alerts import Alerts
 from bot.monitoring.metrics import Metrics
@@ -39,6 +40,8 @@ class FeedEntry:
     title: str
     link: str | None
     text: str
+    published: datetime | None = None  # the entry's published (else updated) date
+    image: str | None = None  # media:content / media:thumbnail / an image enclosure (http/https)
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,32 @@ def _xml_error(problem: object) -> str:
     return str(problem) or type(problem).__name__
 
 
+def _entry_image(entry: Any) -> str | None:
+    """The entry's picture: media:content or media:thumbnail, else an image enclosure (http/https)."""
+    candidates = [
+        m.get("url")
+        for m in entry.get("media_content") or []
+        if m.get("medium") == "image" or str(m.get("type", "")).startswith("image/")
+    ]
+    candidates += [m.get("url") for m in entry.get("media_thumbnail") or []]
+    candidates += [
+        e.get("href") or e.get("url")
+        for e in [*(entry.get("enclosures") or []), *(entry.get("links") or [])]
+        if e.get("rel", "enclosure") == "enclosure" and str(e.get("type", "")).startswith("image/")
+    ]
+    return next((url for url in map(http_url, candidates) if url), None)
+
+
+def _entry(entry: Any) -> FeedEntry:
+    """One parsed entry."""
+    link = entry.get("link") or None
+    identity = entry.get("id") or link or f"{entry.get('title', '')}|{entry.get('published', '')}"
+    key = hashlib.sha256(str(identity).encode("utf-8")).hexdigest()
+    published = struct_date(entry.get("published_parsed")) or struct_date(entry.get("updated_parsed"))
+    title = str(entry.get("title", "")).strip()
+    return FeedEntry(key, title, link, _entry_text(entry), published, _entry_image(entry))
+
+
 def parse_feed(data: str) -> ParsedFeed:
     """Parse RSS or Atom; raise NotAFeedError for anything else. Never fetches (content is passed in)."""
     # A stream, not a string: given a string, feedparser would fetch URLs and open file paths itself.
@@ -76,12 +105,7 @@ def parse_feed(data: str) -> ParsedFeed:
             f"That feed is broken: its XML can't be read ({_xml_error(problem)}), so there are no entries "
             "I could post."
         )
-    entries = []
-    for entry in parsed.entries:
-        link = entry.get("link") or None
-        identity = entry.get("id") or link or f"{entry.get('title', '')}|{entry.get('published', '')}"
-        key = hashlib.sha256(str(identity).encode("utf-8")).hexdigest()
-        entries.append(FeedEntry(key, str(entry.get("title", "")).strip(), link, _entry_text(entry)))
+    entries = [_entry(entry) for entry in parsed.entries]
     title = str(parsed.feed.get("title", "")).strip()
     return ParsedFeed(title, entries)
 
@@ -185,12 +209,27 @@ class FeedPoller:
                 link = normalize_url(entry.link)
             except BlockedURLError as exc:  # not http(s), or too long: never fetched, not kept as the source
                 log.info("feed #%s: entry link not used (%s)", feed.id, exc)
-        draft = Draft(entry.title, entry.text, link, origin=Source.FEED)
+        draft = Draft(
+            entry.title,
+            entry.text,
+            link,
+            source_name=feed.title or None,
+            published_at=entry.published,
+            image_url=entry.image,
+            origin=Source.FEED,
+        )
         try:
             if link and len(await asyncio.to_thread(clean_text, entry.text)) < TEASER_CHARS:
                 try:
                     full = await self.ingestor.fetch_draft(link)
-                    draft = Draft(entry.title or full.title, full.body, link, origin=Source.FEED)
+                    draft = replace(
+                        draft,
+                        title=entry.title or full.title,
+                        body=full.body,
+                        source_name=feed.title or full.source_name,
+                        published_at=entry.published or full.published_at,
+                        image_url=entry.image or full.image_url,
+                    )
                 except FetchError as exc:
                     log.info(
                         "feed #%s: full text of %s unavailable (%s); using the teaser", feed.id, link, exc

@@ -7,6 +7,7 @@ import logging
 import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
+from datetime import datetime
 from enum import StrEnum
 from typing import Final
 
@@ -15,14 +16,17 @@ from bot.ingest.clean import clean
 from bot.ingest.errors import DuplicateError, EmptyTextError, JunkOnlyError, TooLongError
 from bot.ingest.extract import extract_article
 from bot.ingest.fetch import Fetcher, source_url
+from bot.ingest.meta import LanguageDetector, http_url, parse_date, source_name
 from bot.monitoring.metrics import Metrics
 from bot.semantic.worker import SummaryWorker
 from bot.storage import Article, DuplicateArticleError, Store
+from bot.storage.types import ArticleMeta
 
 log = logging.getLogger(__name__)
 
 MAX_TITLE_CHARS: Final = 300
 JUNK_LINES_SHOWN: Final = 10  # removed lines listed in the "nothing is left" reply
+DEFAULT_OUTLET: Final = "Newsroom"  # the OUTLET_NAME setting's default
 _BINARY_SHARE: Final = 0.05  # more control/replacement characters than this: not text
 
 
@@ -42,6 +46,9 @@ class Draft:
     body: str
     source_url: str | None = None
     published: str | None = None  # the date a fetched page gives, shown to the editor
+    source_name: str | None = None  # the feed's title or the page's site name; None: OUTLET_NAME
+    published_at: datetime | None = None  # the page's or entry's date; None: the post time
+    image_url: str | None = None  # the lead image (http/https), stored as a link, never fetched
     removed: tuple[str, ...] = ()  # the lines cleaning took out as page furniture (set by prepare)
     origin: Source = Source.PASTE
 
@@ -93,9 +100,13 @@ class Ingestor:
         clock: Clock,
         metrics: Metrics,
         on_stored: Callable[[Article], Awaitable[None]] | None = None,
+        outlet_name: str = DEFAULT_OUTLET,
+        languages: LanguageDetector | None = None,
     ) -> None:
         self.store, self.worker, self.fetcher = store, worker, fetcher
         self.max_chars, self.clock, self.metrics = max_chars, clock, metrics
+        self.outlet_name = outlet_name  # the source of pasted text
+        self.languages = languages  # None: languages are not detected
         self._on_stored = on_stored  # e.g. compute and store the article's embedding, once
         for source in Source:  # every source is exported from the start, at 0
             metrics.articles_ingested.labels(source=source)
@@ -132,6 +143,13 @@ class Ingestor:
     async def publish(self, draft: Draft, posted_by: int) -> Ingested:
         """Summarize a prepared draft in the worker thread and store it."""
         summary = await self.worker.summarize(draft.body)
+        now = self.clock()
+        meta = ArticleMeta(
+            source_name=draft.source_name or self.outlet_name,
+            published_at=min(draft.published_at, now) if draft.published_at else None,  # none from the future
+            image_url=http_url(draft.image_url),
+            language=await self._language(draft),
+        )
         try:
             article = await self.store.articles.add(
                 title=draft.title,
@@ -140,7 +158,8 @@ class Ingestor:
                 summarizer=self.worker.name,
                 posted_by=posted_by,
                 source_url=draft.source_url,
-                created_at=self.clock(),
+                created_at=now,
+                meta=meta,
             )
         except DuplicateArticleError as exc:  # posted concurrently
             existing = await self.store.articles.get(exc.existing_id)
@@ -158,6 +177,12 @@ class Ingestor:
             await self._on_stored(article)
         return Ingested(article, draft.removed)
 
+    async def _language(self, draft: Draft) -> str | None:
+        """The draft's language, detected in a worker thread."""
+        if self.languages is None:
+            return None
+        return await asyncio.to_thread(self.languages.detect, f"{draft.title}\n{draft.body}")
+
     async def ingest(self, draft: Draft, posted_by: int) -> Ingested:
         """Prepare and publish a draft."""
         return await self.publish(await self.prepare(draft), posted_by)
@@ -172,7 +197,16 @@ class Ingestor:
         extracted = await asyncio.to_thread(extract_article, page.text, page.url, page.content_type)
         if not extracted.text.strip():
             raise JunkOnlyError("I couldn't find an article on that page.")
-        return Draft(extracted.title, extracted.text, normalized, extracted.date, origin=Source.LINK)
+        return Draft(
+            extracted.title,
+            extracted.text,
+            normalized,
+            extracted.date,
+            source_name=source_name(extracted.sitename),
+            published_at=parse_date(extracted.date),
+            image_url=http_url(extracted.image),
+            origin=Source.LINK,
+        )
 
     async def ingest_url(self, url: str, posted_by: int) -> Ingested:
         """Fetch, extract, clean, deduplicate, summarize and store the article at `url`."""

@@ -11,7 +11,14 @@ from sqlalchemy.exc import IntegrityError
 from bot.storage.database import Database, require_aware
 from bot.storage.errors import DuplicateArticleError
 from bot.storage.hashing import content_hash
-from bot.storage.models import SOURCE_URL_MAX_LENGTH, TITLE_MAX_LENGTH, ArticleEmbeddingRow, ArticleRow
+from bot.storage.models import (
+    SOURCE_NAME_MAX_LENGTH,
+    SOURCE_URL_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+    ArticleEmbeddingRow,
+    ArticleRevisionRow,
+    ArticleRow,
+)
 from bot.storage.search import (
     postgresql_keyword_ids,
     postgresql_search,
@@ -19,7 +26,7 @@ from bot.storage.search import (
     sqlite_keyword_ids,
     sqlite_search,
 )
-from bot.storage.types import Article
+from bot.storage.types import Article, ArticleMeta, EditField
 
 
 def _article(row: ArticleRow) -> Article:
@@ -34,6 +41,11 @@ def _article(row: ArticleRow) -> Article:
         summary=row.summary,
         summarizer=row.summarizer,
         content_hash=row.content_hash,
+        source_name=row.source_name,
+        published_at=row.published_at,
+        image_url=row.image_url,
+        language=row.language,
+        summary_edited_by=row.summary_edited_by,
     )
 
 
@@ -54,6 +66,7 @@ class Articles:
         posted_by: int,
         source_url: str | None = None,
         created_at: datetime,
+        meta: ArticleMeta | None = None,
     ) -> Article:
         """Store an article; raise DuplicateArticleError if its normalized body is already stored."""
         if len(title) > TITLE_MAX_LENGTH:
@@ -61,6 +74,7 @@ class Articles:
         if source_url is not None and len(source_url) > SOURCE_URL_MAX_LENGTH:
             raise ValueError(f"source_url longer than {SOURCE_URL_MAX_LENGTH} characters")
         require_aware(created_at, "created_at")
+        meta = meta or ArticleMeta()
         digest = content_hash(title, body)
         existing = await self._id_by_hash(digest)
         if existing is not None:
@@ -74,6 +88,10 @@ class Articles:
             summary=summary,
             summarizer=summarizer,
             content_hash=digest,
+            source_name=meta.source_name[:SOURCE_NAME_MAX_LENGTH],
+            published_at=(meta.published_at or created_at).astimezone(UTC),
+            image_url=meta.image_url,
+            language=meta.language,
         )
         try:
             async with self._db.sessions.begin() as session:
@@ -84,6 +102,49 @@ class Articles:
                 raise
             raise DuplicateArticleError(raced) from None
         return _article(row)
+
+    async def revise(
+        self,
+        article_id: int,
+        field: EditField,
+        text: str,
+        *,
+        by: int | None,
+        now: datetime,
+        summarizer: str = "",
+    ) -> Article | None:
+        """Replace the title or summary, keeping the old text in article_revisions; `by` None is a machine
+        summary (/resummarize, by `summarizer`), else the editor's. The FTS index follows (triggers /
+        generated column). None when there is no such article."""
+        async with self._db.sessions.begin() as session:
+            row = await session.get(ArticleRow, article_id, with_for_update=True)
+            if row is None:
+                return None
+            old = row.title if field == EditField.TITLE else row.summary
+            session.add(
+                ArticleRevisionRow(
+                    article_id=article_id,
+                    field=field.value,
+                    old_text=old,
+                    old_summarizer=row.summarizer if field == EditField.SUMMARY else None,
+                    edited_by=by,
+                    edited_at=require_aware(now, "now"),
+                )
+            )
+            if field == EditField.TITLE:
+                row.title = text[:TITLE_MAX_LENGTH]
+            else:
+                row.summary, row.summary_edited_by = text, by
+                row.summarizer = summarizer if by is None else "editor"
+            await session.flush()
+            return _article(row)
+
+    async def revisions(self, article_id: int) -> list[tuple[str, str, int | None]]:
+        """(field, old text, edited by) of an article's replaced titles and summaries, oldest first."""
+        rev = ArticleRevisionRow
+        stmt = select(rev.field, rev.old_text, rev.edited_by).where(rev.article_id == article_id)
+        async with self._db.sessions() as session:
+            return [(f, t, b) for f, t, b in await session.execute(stmt.order_by(rev.id))]
 
     async def _id_by_hash(self, digest: str) -> int | None:
         """Return the id of the article with this content hash, if any."""

@@ -33,6 +33,7 @@ class PartText:
 
     html: str
     markup: str | None = None
+    options: str | None = None  # other send options as Bot API JSON, e.g. {"link_preview_options": ...}
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class ClaimedPart:
     html: str
     attempts: int
     markup: str | None = None
+    options: str | None = None
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,8 @@ class Claim:
 
 def text_hash(part: PartText) -> str:
     """The key a part's text (and keyboard) is shared under."""
-    return hashlib.sha256(f"{part.html}\0{part.markup or ''}".encode()).hexdigest()
+    options = f"\0{part.options}" if part.options else ""  # parts without options keep their old hash
+    return hashlib.sha256(f"{part.html}\0{part.markup or ''}{options}".encode()).hexdigest()
 
 
 class Ledger:
@@ -233,7 +236,12 @@ class Ledger:
             return {}
         await session.execute(
             self._db.insert(DigestTextRow)
-            .values([{"text_hash": h, "html": t.html, "markup": t.markup} for h, t in by_hash.items()])
+            .values(
+                [
+                    {"text_hash": h, "html": t.html, "markup": t.markup, "options": t.options}
+                    for h, t in by_hash.items()
+                ]
+            )
             .on_conflict_do_nothing(index_elements=[DigestTextRow.text_hash])
         )
         rows = await session.execute(
@@ -280,6 +288,7 @@ class Ledger:
                     DigestTextRow.html,
                     DigestPartRow.attempts,
                     DigestTextRow.markup,
+                    DigestTextRow.options,
                 )
                 .join(DigestTextRow, DigestTextRow.id == DigestPartRow.text_id)
                 .where(
@@ -289,8 +298,9 @@ class Ledger:
                 .order_by(DigestPartRow.delivery_id, DigestPartRow.part)
             )
             parts: dict[int, list[ClaimedPart]] = {}
-            for delivery_id, part_id, part, html, attempts, markup in part_rows:
-                parts.setdefault(delivery_id, []).append(ClaimedPart(part_id, part, html, attempts, markup))
+            for delivery_id, part_id, part, html, attempts, markup, options in part_rows:
+                claimed_part = ClaimedPart(part_id, part, html, attempts, markup, options)
+                parts.setdefault(delivery_id, []).append(claimed_part)
         return [
             Claim(delivery_id, chat_id, day, attempts, tuple(parts.get(delivery_id, ())))
             for delivery_id, chat_id, day, attempts in sorted(claimed)

@@ -33,6 +33,8 @@ STATUS_MAX_LENGTH: Final = 16
 TOPIC_MAX_LENGTH: Final = 100
 LAYOUT_MAX_LENGTH: Final = 16
 OWNER_MAX_LENGTH: Final = 64
+SOURCE_NAME_MAX_LENGTH: Final = 200
+LANGUAGE_MAX_LENGTH: Final = 16
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -87,6 +89,27 @@ class ArticleRow(Base):
     summary: Mapped[str] = mapped_column(Text)
     summarizer: Mapped[str] = mapped_column(String(SUMMARIZER_MAX_LENGTH))
     content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    source_name: Mapped[str] = mapped_column(String(SOURCE_NAME_MAX_LENGTH), default="", server_default="")
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # None: before 0007 (= created_at)
+    image_url: Mapped[str | None] = mapped_column(String(SOURCE_URL_MAX_LENGTH))  # shown, never fetched
+    language: Mapped[str | None] = mapped_column(String(LANGUAGE_MAX_LENGTH))  # ISO 639-1, detected
+    summary_edited_by: Mapped[int | None] = mapped_column(BigInteger)  # the editor who wrote the summary
+
+
+class ArticleRevisionRow(Base):
+    """A title or summary an edit replaced (the machine summary among them), kept as history."""
+
+    __tablename__ = "article_revisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    article_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    field: Mapped[str] = mapped_column(String(16))
+    old_text: Mapped[str] = mapped_column(Text)
+    old_summarizer: Mapped[str | None] = mapped_column(String(SUMMARIZER_MAX_LENGTH))
+    edited_by: Mapped[int | None] = mapped_column(BigInteger)  # None: /resummarize's machine summary
+    edited_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class SubscriberRow(Base):
@@ -211,6 +234,7 @@ class DigestTextRow(Base):
     text_hash: Mapped[str] = mapped_column(String(64), unique=True)
     html: Mapped[str] = mapped_column(Text)
     markup: Mapped[str | None] = mapped_column(Text)  # the part's inline keyboard as Bot API JSON
+    options: Mapped[str | None] = mapped_column(Text)  # other send options as JSON (link_preview_options)
 
 
 class DigestPartRow(Base):

@@ -41,6 +41,13 @@ class Layout(StrEnum):
     FULL = "full"  # every summary written out
 
 
+class EditField(StrEnum):
+    """What an editor may correct in a stored article."""
+
+    TITLE = "title"
+    SUMMARY = "summary"
+
+
 class TopicKind(StrEnum):
     """What a chat does with stories on a topic."""
 
@@ -61,6 +68,26 @@ class Article:
     summary: str
     summarizer: str
     content_hash: str
+    source_name: str = ""
+    published_at: datetime | None = None  # the page's or feed entry's date; None: the post time
+    image_url: str | None = None  # the lead image (http/https only), never fetched by the bot
+    language: str | None = None
+    summary_edited_by: int | None = None  # set when an editor wrote the summary
+
+    @property
+    def published(self) -> datetime:
+        """When the story was published: its own date, else when it was posted."""
+        return self.published_at or self.created_at
+
+
+@dataclass(frozen=True)
+class ArticleMeta:
+    """What an article carries besides its text: where and when it was published, its picture, language."""
+
+    source_name: str = ""
+    published_at: datetime | None = None
+    image_url: str | None = None
+    language: str | None = None
 
 
 @dataclass(frozen=True)
