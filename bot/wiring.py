@@ -128,8 +128,16 @@ async def build_services(
         merge_min_similarity=settings.merge_min_similarity,
     )
     engine = DeliveryEngine(bot, store, clock, engine_config(settings))
-    fanout = FanOut(DigestPlanner(store, renderer), engine, clock)
-    schedule = DigestSchedule(job_queue, fanout, store, clock, retention_days=settings.ledger_retention_days)
+    defaults = settings.digest_defaults()
+    fanout = FanOut(
+        DigestPlanner(store, renderer, defaults),
+        engine,
+        clock,
+        catch_up=timedelta(hours=settings.digest_catchup_hours),
+    )
+    schedule = DigestSchedule(
+        job_queue, fanout, store, clock, retention_days=settings.ledger_retention_days, defaults=defaults
+    )
     engine.on_blocked, engine.on_migrated = _follow_chat(store, schedule)
     return Services(
         settings=settings,

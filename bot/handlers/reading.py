@@ -71,7 +71,7 @@ async def digest_command(update: Update, context: Context) -> None:
     services = context.services
     chat = chat_id(update)
     sub = await services.store.subscribers.get(chat)
-    zone = sub.timezone if sub else services.settings.timezone
+    zone = services.schedule.defaults.zone if sub is None else services.schedule.defaults.zone_of(sub)
     layout = sub.digest_layout if sub else Layout.COMPACT
     messages = await preview(
         services.store, services.renderer, chat, services.clock(), zone=zone, layout=layout
