@@ -84,6 +84,7 @@ class DigestPlanner:
         read = await store.articles.between(read_start(previous, now), now)
         articles = {cutoff: new_articles(read, cutoff, now) for cutoff in previous}
         contents: dict[ContentKey, Content | None] = {}  # None: could not be laid out
+        faulty: set[int] = set()  # articles found to fail on their own: left out of every content
         planned: list[PlannedDigest] = []
         failed: list[int] = []
         for index, (chat_id, zone) in enumerate(due):
@@ -94,7 +95,7 @@ class DigestPlanner:
             layout, topics = prefs.get(chat_id, (Layout.COMPACT, []))
             key = (cutoff, day, layout, tuple((t.kind, t.phrase) for t in topics))
             if key not in contents:
-                contents[key] = await self._content(articles[cutoff], day, layout, topics)
+                contents[key] = await self._content(articles[cutoff], day, layout, topics, faulty)
             content = contents[key]
             if content is None:
                 failed.append(chat_id)
@@ -112,10 +113,12 @@ class DigestPlanner:
         return created
 
     async def _content(
-        self, found: list[Article], day: date, layout: Layout, topics: list[Topic]
+        self, found: list[Article], day: date, layout: Layout, topics: list[Topic], faulty: set[int]
     ) -> Content | None:
-        """The parts of one content group, leaving out an article that cannot be laid out; None when the
-        group fails without one article to blame (e.g. a chat's own topic). Database errors propagate."""
+        """The parts of one content group without the `faulty` articles, finding (and adding) those
+        that cannot be laid out on their own; None when the group fails without one article to blame
+        (e.g. a chat's own topic). Database errors propagate."""
+        found = [a for a in found if a.id not in faulty]
         if not found:
             return (), 0
         try:
@@ -129,6 +132,7 @@ class DigestPlanner:
             return None
         for article_id, fault in faults.items():
             log.error("digest planning: article #%d left out of the digest (%s)", article_id, fault)
+        faulty.update(faults)
         kept = [a for a in found if a.id not in faults]
         try:
             return await self.renderer.parts(kept, day, layout, topics), len(kept)
@@ -181,13 +185,15 @@ class FanOut:
         self._closing = asyncio.Event()
         self._random = random.Random()
 
-    def request(self, chat_id: int, due: datetime | None = None) -> None:
-        """A chat's digest is due (since `due`, default now): plan it with the others due now, shortly."""
+    def request(self, chat_id: int, due: datetime | None = None) -> bool:
+        """A chat's digest is due (since `due`, default now): plan it with the others due now, shortly.
+        False when the chat is already waiting or being planned."""
         if chat_id in self._waiting or chat_id in self._planning:
-            return
+            return False
         self._waiting[chat_id] = due or self._clock()
         if self._flush is None or self._flush.done():
             self._flush = asyncio.create_task(self._drain(), name="digest-fanout")
+        return True
 
     async def _drain(self) -> None:
         """Plan what is waiting, batch after batch, until nothing is."""

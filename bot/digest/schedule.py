@@ -149,8 +149,7 @@ class DigestSchedule:
             for chat_id, slot, changed in await self._store.subscribers.without_digest(
                 day, list(dues), self.defaults
             ):
-                if changed is None or changed <= dues[slot]:
-                    self._fanout.request(chat_id, dues[slot])
+                if (changed is None or changed <= dues[slot]) and self._fanout.request(chat_id, dues[slot]):
                     missed += 1
         if missed:
             log.warning("digest sweep: %d digest(s) due without a ledger row handed to planning", missed)
