@@ -783,6 +783,8 @@ async def test_skipped_digests_are_recorded_once_and_never_claimed(store: Store)
     await record_digest(store, 2, day, "sent", T0)
     assert await store.ledger.skip([(1, day), (2, day)], T0, "too late") == 1  # chat 2 has its digest
     assert await store.ledger.skip([(1, day)], T0, "too late") == 0
+    planned = PlannedDigest(1, day, T0, 1, (PartText("late digest"),))
+    assert await store.ledger.plan([planned], T0) == []  # another instance planning it now: nothing
     assert await ledger_deliveries(store) == [(2, "sent", None), (1, "skipped", "too late")]
     claims = await store.ledger.claim(
         "x", T0 + timedelta(hours=1), lease=timedelta(seconds=30), limit=10, retry_window=timedelta(hours=20)
