@@ -26,6 +26,7 @@ def stats_png(stats: DailyStats) -> bytes:
         ("sent", stats.sent, "#2a6fdb"),
         ("failed", stats.failed, "#e0a100"),
         ("blocked", stats.blocked, "#d64545"),
+        ("skipped", stats.skipped, "#9a9a9a"),
     ):
         digests_ax.bar(days, values, bottom=bottom, label=label, color=color)
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]

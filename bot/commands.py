@@ -98,10 +98,12 @@ COMMANDS: Final[tuple[Command, ...]] = (
     Command("unfollow", "<words>", "stop following a topic", topics.unfollow, changes_chat=_CHANGES),
     Command("unmute", "<words>", "stop muting a topic", topics.unmute, changes_chat=_CHANGES),
     Command("digest", "", "your digest, right now", reading.digest_command),
-    Command("settime", "HH:MM", "when your digest arrives", subscription.settime, changes_chat=_CHANGES),
+    Command(
+        "settime", "HH:MM|default", "when your digest arrives", subscription.settime, changes_chat=_CHANGES
+    ),
     Command(
         "timezone",
-        "Area/City",
+        "Area/City|default",
         "your time zone, e.g. Europe/Berlin",
         subscription.timezone,
         changes_chat=_CHANGES,

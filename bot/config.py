@@ -6,14 +6,17 @@ import ipaddress
 import re
 from datetime import time
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 
 from bot.errors import NewsbotError
+from bot.storage.types import DigestDefaults
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 OUTLET_NAME_MAX = 64
@@ -21,6 +24,11 @@ _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _HOSTNAME = re.compile(
     r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
 )
+
+# The async driver of each database the bot runs on, and the URL schemes operators write for it.
+ASYNC_DRIVERS: Final = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
+BACKEND_ALIASES: Final = {"sqlite": "sqlite", "postgresql": "postgresql", "postgres": "postgresql"}
+URL_EXAMPLES: Final = "sqlite:///newsbot.db or postgresql://user:password@host/db"
 
 
 class ConfigError(NewsbotError):
@@ -47,17 +55,68 @@ def check_timezone(value: str) -> str:
     return name
 
 
-class Settings(BaseSettings):
-    """Everything the bot reads from its environment; see `.env.example`."""
+def async_database_url(value: str) -> str:
+    """The SQLAlchemy async URL of a database URL as operators write it; ValueError (never quoting the
+    URL, which may hold a password) for one the bot cannot use.
+
+    `sqlite:///x.db` becomes `sqlite+aiosqlite:///x.db`; `postgresql://` and `postgres://` (what hosted
+    PostgreSQL providers hand out) become `postgresql+asyncpg://`, whose `sslmode` query parameter is
+    asyncpg's `ssl`. Explicit async URLs stay as they are.
+    """
+    if "://" not in value:
+        raise ValueError(f"expected a database URL such as {URL_EXAMPLES}")
+    try:
+        url = make_url(value.strip())
+    except (ArgumentError, ValueError):  # their messages may quote the URL: say it without
+        raise ValueError(f"not a valid database URL (expected e.g. {URL_EXAMPLES})") from None
+    backend_name, _, driver = url.drivername.partition("+")
+    backend = BACKEND_ALIASES.get(backend_name.lower())
+    if backend is None:
+        raise ValueError(f"unsupported database {backend_name!r} (use {URL_EXAMPLES})")
+    wanted = ASYNC_DRIVERS[backend]
+    if driver and f"{backend}+{driver.lower()}" != wanted:
+        raise ValueError(f"driver {driver!r} is not supported: write {backend}://... (the bot uses {wanted})")
+    url = url.set(drivername=wanted)
+    if backend == "postgresql":
+        url = _asyncpg_query(url)
+    return url.render_as_string(hide_password=False)
+
+
+def _asyncpg_query(url: URL) -> URL:
+    """libpq's `sslmode=...` as asyncpg's `ssl=...` (asyncpg takes the same values)."""
+    query = dict(url.query)
+    if "sslmode" in query:
+        query.setdefault("ssl", query.pop("sslmode"))
+    return url.set(query=query)
+
+
+class DigestDefaultSettings(BaseSettings):
+    """The outlet's digest time and zone (DIGEST_TIME, TIMEZONE), read as `Settings` reads them: what a
+    chat that never chose its own follows. On its own only for migration 0007, which needs just these."""
 
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    digest_time: Annotated[time, NoDecode] = time(19, 0)
+    timezone: str = "UTC"
+
+    @field_validator("digest_time", mode="before")
+    @classmethod
+    def _parse_digest_time(cls, value: Any) -> Any:
+        return parse_hhmm(value) if isinstance(value, str) else value
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        return check_timezone(value)
+
+
+class Settings(DigestDefaultSettings):
+    """Everything the bot reads from its environment; see `.env.example`."""
 
     bot_token: SecretStr | None = None
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     database_url: str = "sqlite+aiosqlite:///newsbot.db"
     telegram_api_url: str = DEFAULT_API_URL
-    digest_time: Annotated[time, NoDecode] = time(19, 0)
-    timezone: str = "UTC"
     summarizer: str = "extractive"
     summarizer_model: str = "sshleifer/distilbart-cnn-12-6"
     # Where the abstractive backend runs: auto = CUDA when torch sees a GPU, else the CPU.
@@ -85,6 +144,9 @@ class Settings(BaseSettings):
     delivery_retry_after: float = Field(default=300.0, ge=1, le=86400)
     # /stats charts the last 30 days, so at least 31 are kept.
     ledger_retention_days: int = Field(default=90, ge=31, le=3650)
+    # A digest missed (the bot was down, planning failed) is still sent this late; later it is skipped.
+    # Under a day: the next day's digest is due by then.
+    digest_catchup_hours: float = Field(default=6.0, gt=0, le=23)
     # Touched every 30 s by the running bot, for `python -m bot.health` (the Docker HEALTHCHECK).
     heartbeat_file: Path | None = None
     webhook_url: str | None = None
@@ -169,16 +231,6 @@ class Settings(BaseSettings):
             return frozenset({value})
         return value
 
-    @field_validator("digest_time", mode="before")
-    @classmethod
-    def _parse_digest_time(cls, value: Any) -> Any:
-        return parse_hhmm(value) if isinstance(value, str) else value
-
-    @field_validator("timezone")
-    @classmethod
-    def _check_timezone(cls, value: str) -> str:
-        return check_timezone(value)
-
     @field_validator("summarizer_device", "log_format", mode="before")
     @classmethod
     def _lower_case_choice(cls, value: Any) -> Any:
@@ -210,11 +262,7 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _check_database_url(cls, value: str) -> str:
-        if "://" not in value:
-            raise ValueError(
-                f"expected an SQLAlchemy URL such as sqlite+aiosqlite:///newsbot.db, got {value!r}"
-            )
-        return value
+        return async_database_url(value)
 
     @model_validator(mode="after")
     def _webhook_needs_a_secret(self) -> Settings:
@@ -242,6 +290,10 @@ class Settings(BaseSettings):
     def webhook_path(self) -> str:
         """The path the webhook server listens on: the path of WEBHOOK_URL."""
         return urlsplit(self.webhook_url or "").path.strip("/")
+
+    def digest_defaults(self) -> DigestDefaults:
+        """DIGEST_TIME and TIMEZONE: what a chat without its own time or zone follows."""
+        return DigestDefaults(self.digest_time, self.timezone)
 
     def token(self) -> str | None:
         """The bot token in clear, or None when unset (playground mode)."""

@@ -138,6 +138,56 @@ def poller_for(settings: Settings, ingestor: Ingestor, alerts: Alerts) -> FeedPo
     )
 
 
+async def ingestor_for(
+    settings: Settings,
+    injected: Injected,
+    store: Store,
+    worker: SummaryWorker,
+    fetcher: Fetcher,
+    semantic: SemanticSearch,
+    metrics: Metrics,
+) -> Ingestor:
+    """The ingest pipeline; each stored article is embedded once (semantic search, topics)."""
+    return Ingestor(
+        store=store,
+        worker=worker,
+        fetcher=fetcher,
+        max_chars=settings.max_article_chars,
+        clock=injected.clock,
+        metrics=metrics,
+        on_stored=semantic.index_article,
+        outlet_name=settings.outlet_name,
+        # py3langid's model loads once, here (about 2 s), unless one is injected
+        languages=injected.languages or await asyncio.to_thread(LanguageDetector),
+    )
+
+
+def digest_for(
+    settings: Settings,
+    job_queue: JobQueue[Any],
+    store: Store,
+    renderer: DigestRenderer,
+    engine: DeliveryEngine,
+    metrics: Metrics,
+    alerts: Alerts,
+    clock: Clock,
+) -> tuple[FanOut, DigestSchedule]:
+    """The digest's planner (batches, retries, skips) and schedule (jobs, the outlet's defaults, sweep)."""
+    defaults = settings.digest_defaults()
+    fanout = FanOut(
+        DigestPlanner(store, renderer, metrics, defaults),
+        engine,
+        clock,
+        metrics=metrics,
+        alerts=alerts,
+        catch_up=timedelta(hours=settings.digest_catchup_hours),
+    )
+    schedule = DigestSchedule(
+        job_queue, fanout, store, clock, retention_days=settings.ledger_retention_days, defaults=defaults
+    )
+    return fanout, schedule
+
+
 async def build_services(
     settings: Settings,
     bot: Bot,
@@ -157,18 +207,7 @@ async def build_services(
     alerts = Alerts(bot, settings.alert_chat_id, clock, metrics, secrets=secrets_of(settings, bot))
     fetcher = fetcher_for(settings, injected)
     semantic = SemanticSearch(store.articles, worker, min_similarity=settings.search_min_similarity)
-    ingestor = Ingestor(
-        store=store,
-        worker=worker,
-        fetcher=fetcher,
-        max_chars=settings.max_article_chars,
-        clock=clock,
-        metrics=metrics,
-        on_stored=semantic.index_article,
-        outlet_name=settings.outlet_name,
-        # py3langid's model loads once, here (about 2 s), unless one is injected
-        languages=injected.languages or await asyncio.to_thread(LanguageDetector),
-    )
+    ingestor = await ingestor_for(settings, injected, store, worker, fetcher, semantic, metrics)
     poller = poller_for(settings, ingestor, alerts)
     renderer = DigestRenderer(
         semantic,
@@ -176,8 +215,7 @@ async def build_services(
         merge_min_similarity=settings.merge_min_similarity,
     )
     engine = DeliveryEngine(bot, store, clock, engine_config(settings), metrics=metrics, alerts=alerts)
-    fanout = FanOut(DigestPlanner(store, renderer, metrics), engine, clock, metrics=metrics, alerts=alerts)
-    schedule = DigestSchedule(job_queue, fanout, store, clock, retention_days=settings.ledger_retention_days)
+    fanout, schedule = digest_for(settings, job_queue, store, renderer, engine, metrics, alerts, clock)
     engine.on_blocked, engine.on_migrated = _follow_chat(store, schedule)
     return Services(
         settings=settings,

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from telegram import Bot
 
 from bot.app import Webhook, build_application, running
+from bot.clock import Clock, utc_now
 from bot.config import Settings
 from bot.emulator import FakeBotAPI, SentMessage
 from bot.ingest.meta import LanguageDetector
@@ -150,8 +151,9 @@ class BotHarness:
         self.settings, self.emulator, self.summarizer = settings, emulator, summarizer
         self.embedder, self.languages = embedder, languages
 
-    def run(self, webhook: Webhook | None = None, **overrides: Any) -> Any:
-        """An async context manager running the bot (`async with harness.run() as app`)."""
+    def run(self, webhook: Webhook | None = None, clock: Clock = utc_now, **overrides: Any) -> Any:
+        """An async context manager running the bot (`async with harness.run() as app`), reading `clock`
+        (the JobQueue keeps real time) and the settings with `overrides`."""
         settings = self.settings.model_copy(update=overrides) if overrides else self.settings
         application = build_application(
             settings,
@@ -160,6 +162,7 @@ class BotHarness:
             summarizer=self.summarizer,
             embedder=self.embedder,
             languages=self.languages,
+            clock=clock,
         )
         return running(application, webhook=webhook)
 

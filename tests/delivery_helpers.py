@@ -27,7 +27,8 @@ async def seed(
     now = datetime.now(UTC)
     for chat_id in chat_ids:
         await store.subscribers.ensure(chat_id, digest_time=digest_time, timezone="UTC", now=now)
-        await store.subscribers.set_subscribed(chat_id, True)
+        # subscribed a day ago: a digest due since then and never planned is caught up
+        await store.subscribers.set_subscribed(chat_id, True, now=now - timedelta(days=1))
         if long:  # the full layout writes every summary out: a multi-part digest
             await store.subscribers.set_layout(chat_id, "full")
     for i in range(articles):

@@ -43,6 +43,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         "MAX_ARTICLE_CHARS",
         "SUMMARIZER_DEVICE",
         "LOG_FORMAT",
+        "DIGEST_CATCHUP_HOURS",
         *INGEST_VARS,
         *MONITORING_VARS,
     ]:
@@ -209,3 +210,70 @@ def test_metrics_port_must_not_be_the_webhook_port(monkeypatch: pytest.MonkeyPat
         load_settings()
     monkeypatch.setenv("PORT", "8080")
     assert load_settings().metrics_port == 8443
+
+
+@pytest.mark.parametrize(
+    ("written", "used"),
+    [
+        ("sqlite:///newsbot.db", "sqlite+aiosqlite:///newsbot.db"),
+        (
+            "sqlite:////var/lib/newsbot/bot.db?timeout=5",
+            "sqlite+aiosqlite:////var/lib/newsbot/bot.db?timeout=5",
+        ),
+        ("sqlite://", "sqlite+aiosqlite://"),
+        ("sqlite+aiosqlite:///x.db", "sqlite+aiosqlite:///x.db"),
+        ("postgresql://bot:pw@db:5432/news", "postgresql+asyncpg://bot:pw@db:5432/news"),
+        ("postgres://bot:pw@db.example.com/news", "postgresql+asyncpg://bot:pw@db.example.com/news"),
+        ("postgres://u:p%40ss@h/d?sslmode=require", "postgresql+asyncpg://u:p%40ss@h/d?ssl=require"),
+        (
+            "postgresql+asyncpg://postgres@127.0.0.1:5432/test",
+            "postgresql+asyncpg://postgres@127.0.0.1:5432/test",
+        ),
+    ],
+)
+def test_database_urls_as_operators_write_them(
+    monkeypatch: pytest.MonkeyPatch, written: str, used: str
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", written)
+    assert load_settings().database_url == used
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("mysql://bot:hunter2secret@db/news", "unsupported database 'mysql'"),
+        ("postgresql+psycopg2://bot:hunter2secret@db/news", "driver 'psycopg2' is not supported"),
+        ("postgres://bot:hunter2secret@db:notaport/news", "not a valid database URL"),
+        ("bot:hunter2secret@db/news", "expected a database URL"),
+    ],
+)
+def test_unusable_database_url_is_one_line_without_the_password(
+    monkeypatch: pytest.MonkeyPatch, url: str, says: str
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", url)
+    with pytest.raises(ConfigError) as raised:
+        load_settings()
+    message = str(raised.value)
+    assert message.startswith("invalid configuration: DATABASE_URL: ") and says in message
+    assert "hunter2secret" not in message and "\n" not in message
+
+
+def test_unknown_database_scheme_stops_start_up_with_exit_2(tmp_path: Path) -> None:
+    env = child_env(DATABASE_URL="mysql://bot:hunter2secret@db/news")
+    result = subprocess.run(
+        [sys.executable, "-m", "bot"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert "DATABASE_URL" in line and "mysql" in line
+    assert "hunter2secret" not in result.stderr + result.stdout and "Traceback" not in result.stderr
+
+
+def test_digest_catch_up_hours(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings().digest_catchup_hours == 6
+    monkeypatch.setenv("DIGEST_CATCHUP_HOURS", "1.5")
+    assert load_settings().digest_catchup_hours == 1.5
+    for bad in ("0", "24", "-1", "soon"):
+        monkeypatch.setenv("DIGEST_CATCHUP_HOURS", bad)
+        with pytest.raises(ConfigError, match="DIGEST_CATCHUP_HOURS"):
+            load_settings()

@@ -42,8 +42,9 @@ async def fire_soon(services: Services, *chat_ids: int, seconds: int = 2) -> dat
     """Move the chats' digest time a few seconds ahead (UTC zone), as stored in the database."""
     when = datetime.now(UTC) + timedelta(seconds=seconds)
     for chat_id in chat_ids:
-        await services.store.subscribers.set_timezone(chat_id, "UTC")
-        await services.store.subscribers.set_digest_time(chat_id, when.time().replace(microsecond=0))
+        await services.store.subscribers.set_timezone(chat_id, "UTC", now=services.clock())
+        at = when.time().replace(microsecond=0)
+        await services.store.subscribers.set_digest_time(chat_id, at, now=services.clock())
     return when
 
 
@@ -83,7 +84,7 @@ async def test_bad_time_and_zone_change_nothing(harness: BotHarness, user: Chat)
         for bad in ["/timezone Mars/Base", "/timezone", "/timezone ../etc/passwd"]:
             assert "Usage: /timezone Area/City" in await user.ask(bad)
         sub = await started(app).store.subscribers.get(USER_ID)
-        assert sub is not None and sub.digest_time == time(19, 0) and sub.timezone == "UTC"
+        assert sub is not None and sub.digest_time is None and sub.timezone is None  # still the default
 
 
 def test_digest_time_is_dst_aware() -> None:
@@ -302,3 +303,59 @@ async def test_old_digests_are_pruned_daily_by_the_job_queue(
         (kept,) = await ledger_deliveries(services.store)
         assert kept[:2] == (USER_ID, "sent")
         assert (await services.store.ledger.last_cutoffs([USER_ID]))[USER_ID].at == old
+
+
+async def test_chats_without_their_own_time_follow_the_outlets_default_across_restarts(
+    harness: BotHarness, emulator: FakeBotAPI
+) -> None:
+    """DIGEST_TIME / TIMEZONE are the outlet's defaults: a chat that never chose follows the current one
+    (restart with new defaults: its job moves); /settime and /timezone make a choice of its own, and
+    `default` returns to the outlet's."""
+    follower, chooser = Chat(emulator, USER_ID), Chat(emulator, OTHER_ID)
+    async with harness.run():
+        assert "19:00 (UTC)" in await follower.ask("/subscribe")
+        shown = await follower.ask("/settings")
+        assert (
+            "Time: 19:00 (the outlet's default)" in shown and "Time zone: UTC (the outlet's default)" in shown
+        )
+        await chooser.ask("/subscribe")
+        assert "07:30" in await chooser.ask("/settime 07:30")
+        shown = await chooser.ask("/settings")
+        assert "Time: 07:30 (your time)" in shown and "/settime default" in shown
+
+    async with harness.run(digest_time=time(18, 0), timezone="America/New_York") as app:
+        schedule = started(app).schedule
+        for chat_id, hour in ((USER_ID, 18), (OTHER_ID, 7)):  # the chooser keeps 07:30, in the new zone
+            nxt = schedule.next_run(chat_id)
+            assert nxt is not None and (nxt.hour, nxt.minute) == (hour, 0 if hour == 18 else 30)
+            assert nxt.utcoffset() == nxt.astimezone(ZoneInfo("America/New_York")).utcoffset()
+        shown = await follower.ask("/settings")
+        assert "Time: 18:00 (the outlet's default)" in shown
+        assert "Time zone: America/New_York (the outlet's default)" in shown
+        assert "the outlet's default: 18:00 (America/New_York)" in await chooser.ask("/settime default")
+        assert "Europe/Berlin" in await chooser.ask("/timezone Europe/Berlin")
+        nxt = schedule.next_run(OTHER_ID)
+        assert nxt is not None and nxt.hour == 18 and nxt.tzinfo == ZoneInfo("Europe/Berlin")
+        reply = await chooser.ask("/timezone default")
+        assert "follows the outlet's default, America/New_York: digest at 18:00" in reply
+        assert "Time zone: America/New_York (the outlet's default)" in await chooser.ask("/settings")
+        sub = await started(app).store.subscribers.get(OTHER_ID)
+        assert sub is not None and (sub.digest_time, sub.timezone) == (None, None)
+
+
+async def test_a_new_default_time_fires_the_followers_digest_after_a_restart(
+    harness: BotHarness, emulator: FakeBotAPI, admin: Chat, user: Chat
+) -> None:
+    """Subscribe under the default; restart with DIGEST_TIME a few seconds ahead: the digest comes then."""
+    async with harness.run():
+        await user.ask("/subscribe")
+        await post(admin, "Council approves budget", STORY)
+    due = datetime.now(UTC) + timedelta(seconds=5)
+    async with harness.run(digest_time=due.time().replace(microsecond=0), timezone="UTC") as app:
+        nxt = started(app).schedule.next_run(USER_ID)
+        assert nxt is not None and abs(nxt - due) < timedelta(seconds=1)
+        (digest,) = await emulator.wait_for(USER_ID, 1, timeout=20)
+        assert "Council approves budget" in digest.text
+        assert datetime.now(UTC) >= due - timedelta(seconds=1)
+        await settle(started(app).store, 1)
+        assert [status for _, status, _ in await ledger_deliveries(started(app).store)] == ["sent"]

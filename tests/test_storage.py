@@ -29,11 +29,12 @@ from bot.storage import ledger as ledger_module
 from bot.storage import migrate as migrations
 from bot.storage.ledger import Cutoff, PartText, PlannedDigest
 from bot.storage.models import DigestDeliveryRow, DigestPlanRow, DigestTextRow, UTCDateTime
+from bot.storage.types import DigestDefaults
 from tests.delivery_helpers import record_digest
 from tests.digest_helpers import ledger_deliveries, ledger_entries
 
 T0 = datetime(2024, 11, 28, 12, 0, tzinfo=UTC)
-HEAD_REVISION = "0009"  # the newest migration
+HEAD_REVISION = "0010"  # the newest migration
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
     pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
@@ -390,10 +391,14 @@ async def test_subscriber_lifecycle(store: Store) -> None:
     assert again == created
     assert await store.subscribers.subscribed() == []
 
-    subscribed = await store.subscribers.set_subscribed(1, True)
+    subscribed = await store.subscribers.set_subscribed(1, True, now=T0)
     assert subscribed.subscribed is True
-    assert (await store.subscribers.set_digest_time(1, time(7, 30, 15))).digest_time == time(7, 30, 15)
-    assert (await store.subscribers.set_timezone(1, "America/New_York")).timezone == "America/New_York"
+    assert (await store.subscribers.set_digest_time(1, time(7, 30, 15), now=T0)).digest_time == time(
+        7, 30, 15
+    )
+    assert (
+        await store.subscribers.set_timezone(1, "America/New_York", now=T0)
+    ).timezone == "America/New_York"
     assert await store.subscribers.get(1) == Subscriber(
         chat_id=1,
         subscribed=True,
@@ -403,7 +408,7 @@ async def test_subscriber_lifecycle(store: Store) -> None:
         blocked=False,
     )
     await store.subscribers.ensure(2, digest_time=time(20, 0), timezone="UTC", now=T0)
-    await store.subscribers.set_subscribed(2, True)
+    await store.subscribers.set_subscribed(2, True, now=T0)
     assert [s.chat_id for s in await store.subscribers.subscribed()] == [1, 2]
 
     await store.subscribers.mark_blocked(1)
@@ -411,18 +416,18 @@ async def test_subscriber_lifecycle(store: Store) -> None:
     assert blocked is not None
     assert (blocked.subscribed, blocked.blocked) == (False, True)
     assert [s.chat_id for s in await store.subscribers.subscribed()] == [2]
-    resubscribed = await store.subscribers.set_subscribed(1, True)
+    resubscribed = await store.subscribers.set_subscribed(1, True, now=T0)
     assert (resubscribed.subscribed, resubscribed.blocked) == (True, False)
-    unsubscribed = await store.subscribers.set_subscribed(2, False)
+    unsubscribed = await store.subscribers.set_subscribed(2, False, now=T0)
     assert unsubscribed.subscribed is False
     assert [s.chat_id for s in await store.subscribers.subscribed()] == [1]
 
     await store.subscribers.mark_blocked(999)  # unknown chat: no-op
     assert await store.subscribers.get(999) is None
     with pytest.raises(SubscriberNotFoundError):
-        await store.subscribers.set_subscribed(999, True)
+        await store.subscribers.set_subscribed(999, True, now=T0)
     with pytest.raises(ValueError):
-        await store.subscribers.set_digest_time(1, time(8, 0, tzinfo=UTC))
+        await store.subscribers.set_digest_time(1, time(8, 0, tzinfo=UTC), now=T0)
 
 
 async def test_large_chat_ids(store: Store) -> None:
@@ -564,9 +569,9 @@ async def test_stats(store: Store) -> None:
     now = datetime(2024, 11, 28, 1, 0, tzinfo=UTC)
     for chat in (1, 2, 3, 4):
         await store.subscribers.ensure(chat, digest_time=time(20), timezone="UTC", now=now)
-    await store.subscribers.set_subscribed(1, True)
-    await store.subscribers.set_subscribed(2, True)
-    await store.subscribers.set_subscribed(3, True)
+    await store.subscribers.set_subscribed(1, True, now=now)
+    await store.subscribers.set_subscribed(2, True, now=now)
+    await store.subscribers.set_subscribed(3, True, now=now)
     await store.subscribers.mark_blocked(3)
     await add(store, "Old", "old article", created_at=now - timedelta(days=2))
     await add(store, "Recent", "recent article", created_at=now - timedelta(hours=23))
@@ -676,3 +681,115 @@ async def test_daily_stats_buckets_the_last_30_days(store: Store) -> None:
     assert sum(daily.articles) == 2 and daily.articles[-1] == 1 and daily.articles[-3] == 1
     assert (daily.sent[-2], daily.blocked[-2], daily.failed[-1]) == (1, 1, 1)
     assert sum(daily.sent) == 1  # 29 October is outside the window
+
+
+REVISION_0009_SUBSCRIBERS = sa.table(
+    "subscribers",
+    sa.column("chat_id", sa.BigInteger()),
+    sa.column("subscribed", sa.Boolean()),
+    sa.column("digest_time", sa.Time()),
+    sa.column("timezone", sa.String()),
+    sa.column("created_at", UTCDateTime()),
+    sa.column("blocked", sa.Boolean()),
+)
+
+
+async def test_0007_rows_equal_to_the_default_follow_it(
+    db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Rows holding the default of the time they were created (DIGEST_TIME / TIMEZONE as the migration
+    reads them) become "no choice"; the others keep their own; a downgrade writes the default back."""
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    monkeypatch.setenv("DIGEST_TIME", "18:30")
+    monkeypatch.setenv("TIMEZONE", "Europe/Berlin")
+    await asyncio.to_thread(migrations.upgrade, db_url, "0009")
+    rows = [(1, time(18, 30), "Europe/Berlin"), (2, time(7), "Europe/Berlin"), (3, time(18, 30), "UTC")]
+    rows.append((4, time(19), "UTC"))  # the built-in defaults, but not this outlet's
+    old = await Store.open(db_url, migrate=False)
+    try:
+        async with old.engine.begin() as connection:
+            await connection.execute(
+                insert(REVISION_0009_SUBSCRIBERS),
+                [
+                    {"chat_id": chat, "subscribed": True, "digest_time": at, "timezone": zone}
+                    | {"created_at": T0, "blocked": False}
+                    for chat, at, zone in rows
+                ],
+            )
+    finally:
+        await old.close()
+    upgraded = await Store.open(db_url)
+    try:
+        found = [await upgraded.subscribers.get(chat) for chat, _, _ in rows]
+        assert [(s.digest_time, s.timezone) for s in found if s is not None] == [
+            (None, None),
+            (time(7), None),
+            (None, "UTC"),
+            (time(19), "UTC"),
+        ]
+    finally:
+        await upgraded.close()
+    monkeypatch.setenv("DIGEST_TIME", "06:00")  # the default at the time of the downgrade is written in
+    await asyncio.to_thread(migrations.downgrade, db_url, "0009")
+    engine = create_async_engine(db_url, poolclass=NullPool)
+    try:
+        async with engine.connect() as connection:
+            back = await connection.execute(
+                select(
+                    REVISION_0009_SUBSCRIBERS.c.digest_time, REVISION_0009_SUBSCRIBERS.c.timezone
+                ).order_by(REVISION_0009_SUBSCRIBERS.c.chat_id)
+            )
+            assert list(back) == [
+                (time(6), "Europe/Berlin"),
+                (time(7), "Europe/Berlin"),
+                (time(6), "UTC"),
+                (time(19), "UTC"),
+            ]
+    finally:
+        await engine.dispose()
+
+
+async def test_chats_due_without_a_ledger_row(store: Store) -> None:
+    """The sweep's queries: the distinct schedules (defaults filled in) and, for one day, the subscribed
+    chats of some of them that have no delivery for that day."""
+    defaults = DigestDefaults(time(18), "Europe/Berlin")
+    day = date(2024, 11, 28)
+    for chat, at, zone in [(1, None, None), (2, time(18), None), (3, None, "UTC"), (4, time(7), "UTC")]:
+        await store.subscribers.ensure(chat, digest_time=at, timezone=zone, now=T0)
+        await store.subscribers.set_subscribed(chat, True, now=T0 + timedelta(minutes=chat))
+    await store.subscribers.ensure(5, now=T0)  # never subscribed
+    assert await store.subscribers.slots(defaults) == {
+        (time(18), "Europe/Berlin"),
+        (time(18), "UTC"),
+        (time(7), "UTC"),
+    }
+    await record_digest(store, 2, day, "sent", T0)
+    await record_digest(store, 1, day - timedelta(days=1), "sent", T0)  # yesterday's does not count
+    found = await store.subscribers.without_digest(
+        day, [(time(18), "Europe/Berlin"), (time(7), "UTC")], defaults
+    )
+    assert sorted(found) == [
+        (1, (time(18), "Europe/Berlin"), T0 + timedelta(minutes=1)),
+        (4, (time(7), "UTC"), T0 + timedelta(minutes=4)),
+    ]
+    await store.subscribers.mark_blocked(4)
+    assert [
+        chat for chat, _, _ in await store.subscribers.without_digest(day, [(time(7), "UTC")], defaults)
+    ] == []
+
+
+async def test_skipped_digests_are_recorded_once_and_never_claimed(store: Store) -> None:
+    day = date(2024, 11, 28)
+    await record_digest(store, 2, day, "sent", T0)
+    assert await store.ledger.skip([(1, day), (2, day)], T0, "too late") == 1  # chat 2 has its digest
+    assert await store.ledger.skip([(1, day)], T0, "too late") == 0
+    planned = PlannedDigest(1, day, T0, 1, (PartText("late digest"),))
+    assert await store.ledger.plan([planned], T0) == []  # another instance planning it now: nothing
+    assert await ledger_deliveries(store) == [(2, "sent", None), (1, "skipped", "too late")]
+    claims = await store.ledger.claim(
+        "x", T0 + timedelta(hours=1), lease=timedelta(seconds=30), limit=10, retry_window=timedelta(hours=20)
+    )
+    assert claims == []
+    daily = await store.stats.daily(T0)
+    assert (daily.sent[-1], daily.skipped[-1]) == (1, 1)
+    assert await store.ledger.prune(T0 + timedelta(days=1)) == 1  # a finished row: pruned with age

@@ -178,7 +178,7 @@ async def stats(update: Update, context: Context) -> None:
         f"Articles: {s.articles_total} ({s.articles_last_24h} in the last 24 h)\n"
         f"Digests sent: {s.digests_sent_today} today, {s.digests_sent_total} in all\n"
         f"Last {STATS_DAYS} days: {sum(daily.articles)} articles; digests {sum(daily.sent)} sent, "
-        f"{sum(daily.failed)} failed, {sum(daily.blocked)} blocked\n"
+        f"{sum(daily.failed)} failed, {sum(daily.blocked)} blocked, {sum(daily.skipped)} skipped\n"
         f"Summarizer: {esc(services.worker.name)}"
     )
     await context.bot.send_chat_action(chat_id(update), ChatAction.UPLOAD_PHOTO)

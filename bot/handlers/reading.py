@@ -25,7 +25,8 @@ async def reader_of(update: Update, context: Context) -> Reader:
     """Now, in the chat's digest zone (the default zone for chats that never subscribed)."""
     services = context.services
     sub = await services.store.subscribers.get(chat_id(update))
-    return Reader(services.clock(), sub.timezone if sub else services.settings.timezone)
+    defaults = services.schedule.defaults
+    return Reader(services.clock(), defaults.zone_of(sub) if sub else defaults.zone)
 
 
 async def latest(update: Update, context: Context) -> None:
@@ -101,7 +102,7 @@ async def digest_command(update: Update, context: Context) -> None:
     services = context.services
     chat = chat_id(update)
     sub = await services.store.subscribers.get(chat)
-    zone = sub.timezone if sub else services.settings.timezone
+    zone = services.schedule.defaults.zone if sub is None else services.schedule.defaults.zone_of(sub)
     layout = sub.digest_layout if sub else Layout.COMPACT
     messages = await preview(
         services.store, services.renderer, chat, services.clock(), zone=zone, layout=layout

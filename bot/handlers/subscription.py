@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 from telegram import Update
 
 from bot.config import check_timezone, parse_hhmm
@@ -11,16 +13,17 @@ from bot.handlers.replies import chat_id, reply
 from bot.services import Services
 from bot.storage import Layout, Subscriber
 
+DEFAULT: Final = "default"  # `/settime default`, `/timezone default`: follow the outlet's again
+
 
 async def _subscriber(services: Services, chat: int) -> Subscriber:
-    settings = services.settings
-    return await services.store.subscribers.ensure(
-        chat, digest_time=settings.digest_time, timezone=settings.timezone, now=services.clock()
-    )
+    """The chat's row; a new one chose no time or zone (it follows the outlet's defaults)."""
+    return await services.store.subscribers.ensure(chat, now=services.clock())
 
 
-def _when(sub: Subscriber) -> str:
-    return f"{sub.digest_time:%H:%M} ({esc(sub.timezone)})"
+def _when(services: Services, sub: Subscriber) -> str:
+    defaults = services.schedule.defaults
+    return f"{defaults.time_of(sub):%H:%M} ({esc(defaults.zone_of(sub))})"
 
 
 async def subscribe(update: Update, context: Context) -> None:
@@ -28,14 +31,16 @@ async def subscribe(update: Update, context: Context) -> None:
     services = context.services
     sub = await _subscriber(services, chat_id(update))
     if sub.subscribed:
-        await reply(update, context, f"You are already subscribed: your digest arrives at {_when(sub)}.")
+        await reply(
+            update, context, f"You are already subscribed: your digest arrives at {_when(services, sub)}."
+        )
         return
-    sub = await services.store.subscribers.set_subscribed(sub.chat_id, True)
+    sub = await services.store.subscribers.set_subscribed(sub.chat_id, True, now=services.clock())
     context.services.schedule.schedule(sub)
     await reply(
         update,
         context,
-        f"Subscribed! Your digest arrives every day at {_when(sub)}.\n"
+        f"Subscribed! Your digest arrives every day at {_when(services, sub)}.\n"
         "Change it with /settime HH:MM and /timezone Area/City; stop it with /unsubscribe.",
     )
 
@@ -47,7 +52,7 @@ async def unsubscribe(update: Update, context: Context) -> None:
     if sub is None or not sub.subscribed:
         await reply(update, context, "You are not subscribed. Send /subscribe to get the evening digest.")
         return
-    await services.store.subscribers.set_subscribed(sub.chat_id, False)
+    await services.store.subscribers.set_subscribed(sub.chat_id, False, now=services.clock())
     services.schedule.unschedule(sub.chat_id)
     await reply(update, context, "Unsubscribed. No more digests — /subscribe brings them back.")
 
@@ -59,15 +64,19 @@ async def settime(update: Update, context: Context) -> None:
     try:
         if len(args) != 1:
             raise ValueError("one argument expected")
-        new_time = parse_hhmm(args[0])
+        new_time = None if args[0].casefold() == DEFAULT else parse_hhmm(args[0])
     except ValueError:
         await reply(
-            update, context, "Usage: /settime HH:MM (24-hour clock), e.g. <code>/settime 18:30</code>."
+            update,
+            context,
+            "Usage: /settime HH:MM (24-hour clock), e.g. <code>/settime 18:30</code>; "
+            "<code>/settime default</code> follows the outlet's time again.",
         )
         return
     sub = await _subscriber(services, chat_id(update))
-    sub = await services.store.subscribers.set_digest_time(sub.chat_id, new_time)
-    await reply(update, context, f"Your digest time is now {_when(sub)}.{_hint(sub, context)}")
+    sub = await services.store.subscribers.set_digest_time(sub.chat_id, new_time, now=services.clock())
+    said = "now follows the outlet's default:" if new_time is None else "is now"
+    await reply(update, context, f"Your digest time {said} {_when(services, sub)}.{_hint(sub, context)}")
 
 
 async def timezone(update: Update, context: Context) -> None:
@@ -77,7 +86,7 @@ async def timezone(update: Update, context: Context) -> None:
     try:
         if len(args) != 1:
             raise ValueError("one argument expected")
-        zone = check_timezone(args[0])
+        zone = None if args[0].casefold() == DEFAULT else check_timezone(args[0])
     except ValueError:
         shown = esc(" ".join(args)[:64]) if args else ""
         prefix = f"I don't know the time zone “{shown}”. " if shown else ""
@@ -85,13 +94,16 @@ async def timezone(update: Update, context: Context) -> None:
             update,
             context,
             f"{prefix}Usage: /timezone Area/City, e.g. <code>/timezone Europe/Berlin</code> "
-            "or <code>/timezone America/New_York</code>.",
+            "or <code>/timezone America/New_York</code>; <code>/timezone default</code> follows the "
+            "outlet's zone again.",
         )
         return
     sub = await _subscriber(services, chat_id(update))
-    sub = await services.store.subscribers.set_timezone(sub.chat_id, zone)
+    sub = await services.store.subscribers.set_timezone(sub.chat_id, zone, now=services.clock())
+    shown = esc(services.schedule.defaults.zone_of(sub))
+    said = f"now follows the outlet's default, {shown}" if zone is None else f"is now {shown}"
     await reply(
-        update, context, f"Your time zone is now {esc(zone)}: digest at {_when(sub)}.{_hint(sub, context)}"
+        update, context, f"Your time zone {said}: digest at {_when(services, sub)}.{_hint(sub, context)}"
     )
 
 
@@ -122,13 +134,23 @@ async def settings(update: Update, context: Context) -> None:
         return
     status = "subscribed" if sub.subscribed else "not subscribed (/subscribe)"
     next_run = services.schedule.next_run(sub.chat_id)
+    defaults = services.schedule.defaults
     lines = [
         "<b>Your settings</b>",
         f"Digest: {status}",
-        f"Time: {sub.digest_time:%H:%M} — /settime HH:MM",
-        f"Time zone: {esc(sub.timezone)} — /timezone Area/City",
+        f"Time: {defaults.time_of(sub):%H:%M} "
+        + _whose(sub.digest_time is None, "your time", "/settime HH:MM", "/settime default"),
+        f"Time zone: {esc(defaults.zone_of(sub))} "
+        + _whose(sub.timezone is None, "your zone", "/timezone Area/City", "/timezone default"),
         f"Layout: {sub.digest_layout} — /settings layout compact|full",
     ]
     if next_run is not None:
         lines.append(f"Next digest: {next_run:%Y-%m-%d %H:%M %Z}")
     await reply(update, context, "\n".join(lines))
+
+
+def _whose(follows: bool, own: str, change: str, back: str) -> str:
+    """ "(the outlet's default)" or "(your time)", and how to change it (or return to the default)."""
+    if follows:
+        return f"(the outlet's default) — {change}"
+    return f"({own}) — {change}, or {back}"

@@ -57,6 +57,8 @@ def create_engine(url: str) -> AsyncEngine:
     if parsed.get_backend_name() != "sqlite":
         return create_async_engine(url, pool_pre_ping=True)
     memory = is_memory_sqlite(url)
+    # `?timeout=S` in the URL is sqlite3's own busy timeout (seconds); without it, SQLITE_BUSY_TIMEOUT_MS.
+    busy_timeout = "timeout" not in parsed.query
     migrations.ensure_sqlite_parent_dir(url)
     if memory:  # one pooled connection holds the whole database: sessions take turns on it
         engine = create_async_engine(url, poolclass=AsyncAdaptedQueuePool, pool_size=1, max_overflow=0)
@@ -67,7 +69,8 @@ def create_engine(url: str) -> AsyncEngine:
     def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        if busy_timeout:
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         if not memory:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")

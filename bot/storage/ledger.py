@@ -229,6 +229,32 @@ class Ledger:
                 await connection.execute(PARTS.insert(), part_rows)
         return [delivery_id for delivery_id, _, _ in new]
 
+    async def skip(self, missed: Sequence[tuple[int, date]], now: datetime, reason: str) -> int:
+        """Record these (chat, local date) digests as skipped at `now` (never sent, never claimed), unless
+        the chat already has that day's row; return how many were recorded."""
+        insert = (
+            self._db.insert(DELIVERIES)
+            .on_conflict_do_nothing(index_elements=["chat_id", "digest_date"])
+            .returning(DELIVERIES.c.id)
+        )
+        recorded = 0
+        for chunk in chunks(missed, PLAN_CHUNK):
+            rows = [
+                {
+                    "chat_id": chat_id,
+                    "digest_date": day,
+                    "status": DeliveryStatus.SKIPPED,
+                    "cutoff": now,  # not a content cut-off (only sent rows are): the age prune() goes by
+                    "article_count": 0,
+                    "attempts": 0,
+                    "reason": reason[:1000],
+                }
+                for chat_id, day in chunk
+            ]
+            async with self._write() as session:
+                recorded += len(list(await (await session.connection()).execute(insert, rows)))
+        return recorded
+
     async def _store_texts(self, session: AsyncSession, texts: set[PartText]) -> dict[PartText, int]:
         """Insert the distinct part texts (once each, by hash) and return their ids."""
         by_hash = {text_hash(text): text for text in texts}

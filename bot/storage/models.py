@@ -119,13 +119,16 @@ class SubscriberRow(Base):
 
     chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     subscribed: Mapped[bool] = mapped_column(Boolean, default=False)
-    digest_time: Mapped[time] = mapped_column(Time(timezone=False))
-    timezone: Mapped[str] = mapped_column(String(TIMEZONE_MAX_LENGTH))
+    # None: the chat follows the outlet's default (DIGEST_TIME, TIMEZONE), whatever it is at the time.
+    digest_time: Mapped[time | None] = mapped_column(Time(timezone=False))
+    timezone: Mapped[str | None] = mapped_column(String(TIMEZONE_MAX_LENGTH))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     blocked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     digest_layout: Mapped[str] = mapped_column(
         String(LAYOUT_MAX_LENGTH), default="compact", server_default="compact"
     )
+    # When subscription, time or zone last changed; the catch-up sweep plans no digest due before it.
+    schedule_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class DigestPlanRow(Base):

@@ -87,7 +87,7 @@ class StatsQueries:
         for moment in posted:
             if (i := index.get(moment.astimezone(UTC).date())) is not None:
                 articles[i] += 1
-        charted = (DeliveryStatus.SENT, DeliveryStatus.FAILED, DeliveryStatus.BLOCKED)
+        charted = (DeliveryStatus.SENT, DeliveryStatus.FAILED, DeliveryStatus.BLOCKED, DeliveryStatus.SKIPPED)
         by_status: dict[str, list[int]] = {status: [0] * days for status in charted}
         for digest_day, status, count in outcomes:
             if status in by_status and (i := index.get(digest_day)) is not None:
@@ -103,4 +103,5 @@ class StatsQueries:
             sent=by_status[DeliveryStatus.SENT],
             failed=by_status[DeliveryStatus.FAILED],
             blocked=by_status[DeliveryStatus.BLOCKED],
+            skipped=by_status[DeliveryStatus.SKIPPED],
         )

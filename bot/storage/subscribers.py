@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime, time
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import String, Time, exists, func, literal, select, tuple_, update
 
 from bot.storage.database import Database, chunks, require_aware, require_naive_time
 from bot.storage.errors import SubscriberNotFoundError
-from bot.storage.models import SubscriberRow, TopicRow
+from bot.storage.models import DigestDeliveryRow, SubscriberRow, TopicRow
 from bot.storage.topics import topic_of
-from bot.storage.types import Layout, Subscriber, Topic
+from bot.storage.types import DigestDefaults, Layout, Subscriber, Topic
+
+Slot = tuple[time, str]  # a resolved schedule: local digest time and zone
 
 
 def _subscriber(row: SubscriberRow) -> Subscriber:
@@ -41,12 +43,15 @@ class Subscribers:
             row = await session.get(SubscriberRow, chat_id)
             return None if row is None else _subscriber(row)
 
-    async def ensure(self, chat_id: int, *, digest_time: time, timezone: str, now: datetime) -> Subscriber:
-        """Return the chat's subscriber, creating an unsubscribed one with these defaults if missing."""
+    async def ensure(
+        self, chat_id: int, *, now: datetime, digest_time: time | None = None, timezone: str | None = None
+    ) -> Subscriber:
+        """Return the chat's subscriber, creating an unsubscribed one if missing: with this time and zone,
+        or (None) following the outlet's defaults."""
         values = {
             "chat_id": chat_id,
             "subscribed": False,
-            "digest_time": require_naive_time(digest_time),
+            "digest_time": None if digest_time is None else require_naive_time(digest_time),
             "timezone": timezone,
             "created_at": require_aware(now, "now"),
             "blocked": False,
@@ -69,19 +74,21 @@ class Subscribers:
             await session.flush()
             return _subscriber(row)
 
-    async def set_subscribed(self, chat_id: int, subscribed: bool) -> Subscriber:
-        """Subscribe or unsubscribe the chat; subscribing clears the blocked flag."""
+    async def set_subscribed(self, chat_id: int, subscribed: bool, *, now: datetime) -> Subscriber:
+        """Subscribe or unsubscribe the chat at `now`; subscribing clears the blocked flag."""
+        changed = require_aware(now, "now")
         if subscribed:
-            return await self._update(chat_id, subscribed=True, blocked=False)
-        return await self._update(chat_id, subscribed=False)
+            return await self._update(chat_id, subscribed=True, blocked=False, schedule_changed_at=changed)
+        return await self._update(chat_id, subscribed=False, schedule_changed_at=changed)
 
-    async def set_digest_time(self, chat_id: int, digest_time: time) -> Subscriber:
-        """Set the chat's local digest time (naive wall-clock time)."""
-        return await self._update(chat_id, digest_time=require_naive_time(digest_time))
+    async def set_digest_time(self, chat_id: int, digest_time: time | None, *, now: datetime) -> Subscriber:
+        """Set the chat's local digest time (naive wall-clock time); None follows the outlet's default."""
+        at = None if digest_time is None else require_naive_time(digest_time)
+        return await self._update(chat_id, digest_time=at, schedule_changed_at=require_aware(now, "now"))
 
-    async def set_timezone(self, chat_id: int, timezone: str) -> Subscriber:
-        """Set the chat's IANA timezone name (validation is the caller's job)."""
-        return await self._update(chat_id, timezone=timezone)
+    async def set_timezone(self, chat_id: int, timezone: str | None, *, now: datetime) -> Subscriber:
+        """Set the chat's IANA zone name (validation is the caller's job); None follows the default."""
+        return await self._update(chat_id, timezone=timezone, schedule_changed_at=require_aware(now, "now"))
 
     async def set_layout(self, chat_id: int, layout: Layout) -> Subscriber:
         """Set the chat's digest layout."""
@@ -119,9 +126,9 @@ class Subscribers:
         async with self._db.sessions() as session:
             return [_subscriber(row) for row in await session.scalars(stmt)]
 
-    async def due(self, chat_ids: Iterable[int]) -> list[tuple[int, str]]:
-        """(chat id, time zone) of those of chat_ids that are subscribed and not blocked."""
-        due: list[tuple[int, str]] = []
+    async def due(self, chat_ids: Iterable[int]) -> list[tuple[int, str | None]]:
+        """(chat id, time zone or None for the default) of those of chat_ids subscribed and not blocked."""
+        due: list[tuple[int, str | None]] = []
         async with self._db.sessions() as session:
             for chunk in chunks(list(chat_ids)):
                 stmt = select(SubscriberRow.chat_id, SubscriberRow.timezone).where(
@@ -151,3 +158,39 @@ class Subscribers:
                     if row.chat_id in prefs:
                         prefs[row.chat_id][1].append(topic_of(row))
         return prefs
+
+    async def slots(self, defaults: DigestDefaults) -> set[Slot]:
+        """The distinct (time, zone) digests of subscribed chats are due at, the defaults filled in."""
+        stmt = (
+            select(SubscriberRow.digest_time, SubscriberRow.timezone)
+            .where(SubscriberRow.subscribed.is_(True), SubscriberRow.blocked.is_(False))
+            .distinct()
+        )
+        async with self._db.sessions() as session:
+            rows = await session.execute(stmt)
+            return {
+                (defaults.at if at is None else at, defaults.zone if zone is None else zone)
+                for at, zone in rows
+            }
+
+    async def without_digest(
+        self, day: date, slots: Sequence[Slot], defaults: DigestDefaults
+    ) -> list[tuple[int, Slot, datetime | None]]:
+        """Subscribed chats due at one of `slots` that have no ledger row for `day`: (chat id, its slot,
+        when its schedule last changed). One statement; the ledger is probed by its (chat, date) key.
+
+        Joins the ledger's table: finding the digests nobody planned is a question about both."""
+        s, dd = SubscriberRow, DigestDeliveryRow
+        at = func.coalesce(s.digest_time, literal(defaults.at, Time()))
+        zone = func.coalesce(s.timezone, literal(defaults.zone, String()))
+        found: list[tuple[int, Slot, datetime | None]] = []
+        async with self._db.sessions() as session:
+            for chunk in chunks(list(slots), 200):
+                stmt = select(s.chat_id, at, zone, s.schedule_changed_at).where(
+                    s.subscribed.is_(True),
+                    s.blocked.is_(False),
+                    tuple_(at, zone).in_(list(chunk)),
+                    ~exists().where(dd.chat_id == s.chat_id, dd.digest_date == day),
+                )
+                found += [(chat, (t, z), changed) for chat, t, z, changed in await session.execute(stmt)]
+        return found

@@ -18,11 +18,18 @@ class DeliveryStatus(StrEnum):
     FAILED = "failed"  # a part failed within the retry bound; claimed again after DELIVERY_RETRY_AFTER
     BLOCKED = "blocked"  # Telegram answered 403: the chat is unsubscribed
     EMPTY = "empty"  # nothing to send (no new articles, or all muted)
+    SKIPPED = "skipped"  # not planned within DIGEST_CATCHUP_HOURS of its time: never sent
 
 
 # Delivery states nothing changes any more.
 FINISHED: Final = frozenset(
-    {DeliveryStatus.SENT, DeliveryStatus.FAILED, DeliveryStatus.BLOCKED, DeliveryStatus.EMPTY}
+    {
+        DeliveryStatus.SENT,
+        DeliveryStatus.FAILED,
+        DeliveryStatus.BLOCKED,
+        DeliveryStatus.EMPTY,
+        DeliveryStatus.SKIPPED,
+    }
 )
 
 
@@ -92,15 +99,31 @@ class ArticleMeta:
 
 @dataclass(frozen=True)
 class Subscriber:
-    """A chat's subscription settings."""
+    """A chat's subscription settings; a time or zone of None follows the outlet's default."""
 
     chat_id: int
     subscribed: bool
-    digest_time: time
-    timezone: str
+    digest_time: time | None
+    timezone: str | None
     created_at: datetime
     blocked: bool
     digest_layout: Layout = Layout.COMPACT
+
+
+@dataclass(frozen=True)
+class DigestDefaults:
+    """The outlet's digest time and zone (DIGEST_TIME, TIMEZONE), followed by every chat that chose none."""
+
+    at: time = time(19, 0)
+    zone: str = "UTC"
+
+    def time_of(self, sub: Subscriber) -> time:
+        """The chat's local digest time: its own, else the default."""
+        return self.at if sub.digest_time is None else sub.digest_time
+
+    def zone_of(self, sub: Subscriber) -> str:
+        """The chat's time zone: its own, else the default."""
+        return self.zone if sub.timezone is None else sub.timezone
 
 
 @dataclass(frozen=True)
@@ -155,3 +178,4 @@ class DailyStats:
     sent: list[int]
     failed: list[int]
     blocked: list[int]
+    skipped: list[int]  # not planned within DIGEST_CATCHUP_HOURS (the bot was down too long)
