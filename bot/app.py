@@ -51,6 +51,7 @@ from bot.semantic import SemanticSearch
 from bot.services import Services, attach, services_of
 from bot.storage import Store
 from bot.summarizing import SummaryWorker
+from bot.telegram_request import AiohttpRequest, RequestLimits  # issue 17
 from summarizer import Summarizer, load_summarizer
 from summarizer.embedding import Embedder, load_embedder
 
@@ -58,9 +59,7 @@ log = logging.getLogger(__name__)
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 FIRST_FEED_POLL = timedelta(minutes=1)
-# Idle connections the pool keeps beyond the engine's sends: command replies and other calls find one free.
-# Not more: httpcore probes the socket of *every* idle connection on each request (a few syscalls each),
-# which made a pool of 40 for 32 sends cost ~20% of the bot's CPU per digest message.
+# Connections the pool has beyond the engine's sends: command replies and other calls find one free.
 SPARE_CONNECTIONS = 4
 
 
@@ -322,7 +321,10 @@ def build_application(
                 max_retries=3,
             )
         )
-        .connection_pool_size(_send_concurrency(settings) + SPARE_CONNECTIONS)
+        # --- issue 17: every Bot API call (replies, digest sends, getUpdates) goes over aiohttp ---
+        .request(AiohttpRequest(RequestLimits(pool_size=_send_concurrency(settings) + SPARE_CONNECTIONS)))
+        .get_updates_request(AiohttpRequest(RequestLimits(pool_size=1)))  # one long poll at a time
+        # --- end issue 17 ---
         .concurrent_updates(True)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
