@@ -1,0 +1,92 @@
+"""Bare HTTP client loops, the baselines of `bench.fanout`: `python -m bench.bare_clients CLIENT URL PAYLOAD`.
+
+CLIENT is `httpx` (an `httpx.AsyncClient`) or `aiohttp` (an `aiohttp.ClientSession`). Posts `--count`
+sendMessage requests (PAYLOAD: a JSON file with the body; each post goes to the next chat id) with
+`--concurrency` in flight, reads each answer and parses its JSON (a sender needs the message id), after
+`--warmup` posts that open the connections. Prints one JSON line: the loop's CPU seconds (this process),
+wall seconds and the number of posts answered 200.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import httpx
+
+Post = Callable[[dict[str, Any]], Awaitable[int]]
+
+
+async def _loop(post: Post, payload: dict[str, Any], first_chat: int, count: int, concurrency: int) -> int:
+    """`count` posts, `concurrency` at a time; return how many were answered 200."""
+    next_index, ok = 0, 0
+
+    async def worker() -> None:
+        nonlocal next_index, ok
+        while next_index < count:
+            index = next_index
+            next_index += 1
+            if await post({**payload, "chat_id": first_chat + index}) == 200:
+                ok += 1
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return ok
+
+
+async def _measure(post: Post, args: argparse.Namespace, payload: dict[str, Any]) -> dict[str, float]:
+    await _loop(post, payload, args.first_chat, args.warmup, args.concurrency)
+    cpu, wall = time.process_time(), time.perf_counter()
+    ok = await _loop(post, payload, args.first_chat + args.warmup, args.count, args.concurrency)
+    return {"cpu_s": time.process_time() - cpu, "wall_s": time.perf_counter() - wall, "ok": ok}
+
+
+async def run_httpx(args: argparse.Namespace, payload: dict[str, Any]) -> dict[str, float]:
+    """The loop on one httpx.AsyncClient with a pool of `concurrency` connections."""
+    limits = httpx.Limits(max_connections=args.concurrency, max_keepalive_connections=args.concurrency)
+    async with httpx.AsyncClient(limits=limits, timeout=10) as client:
+
+        async def post(body: dict[str, Any]) -> int:
+            response = await client.post(args.url, json=body)
+            json.loads(response.content)
+            return response.status_code
+
+        return await _measure(post, args, payload)
+
+
+async def run_aiohttp(args: argparse.Namespace, payload: dict[str, Any]) -> dict[str, float]:
+    """The loop on one aiohttp.ClientSession with a pool of `concurrency` connections."""
+    connector = aiohttp.TCPConnector(limit=args.concurrency)
+    async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=10)) as session:
+
+        async def post(body: dict[str, Any]) -> int:
+            async with session.post(args.url, json=body) as response:
+                json.loads(await response.read())
+                return response.status
+
+        return await _measure(post, args, payload)
+
+
+def main() -> None:
+    """Parse the arguments, run one client's loop, print its figures as JSON."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("client", choices=("httpx", "aiohttp"))
+    parser.add_argument("url", help="the sendMessage URL")
+    parser.add_argument("payload", type=Path, help="JSON file with the request body")
+    parser.add_argument("--count", type=int, default=10_000)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--warmup", type=int, default=200)
+    parser.add_argument("--first-chat", type=int, default=50_000_000)
+    args = parser.parse_args()
+    payload = json.loads(args.payload.read_text())
+    runner = run_httpx if args.client == "httpx" else run_aiohttp
+    print(json.dumps(asyncio.run(runner(args, payload))), flush=True)
+
+
+if __name__ == "__main__":
+    main()
