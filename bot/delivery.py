@@ -249,12 +249,14 @@ class DeliveryEngine:
                 last_sent = loop.time()
         except ChatBlocked as exc:
             log.info("chat %s blocked the bot; unsubscribing it", chat_id)
+            # The job goes first: once the chat reads as blocked it has no digest job left (a restart
+            # rebuilds the jobs from the database, should the records below fail).
+            if self._on_blocked is not None:
+                await self._on_blocked(chat_id)
             await self._store.mark_blocked(chat_id)
             await ledger.finish(
                 claim.delivery_id, self.owner, status="blocked", now=self._clock(), reason=str(exc)
             )
-            if self._on_blocked is not None:
-                await self._on_blocked(chat_id)
             return
         except LeaseLost:
             log.warning("lost the lease on delivery %s; another instance resumes it", claim.delivery_id)
