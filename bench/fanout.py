@@ -391,6 +391,12 @@ def _package(path: str, name: str) -> str:
     return file.name
 
 
+CLIENTS = {  # bench.bare_clients CLIENT -> what it is
+    "httpx": "httpx.AsyncClient (bare)",
+    "aiohttp": "aiohttp.ClientSession (bare)",
+    "ptb": "PTB's send path alone (ExtBot + limiter + AiohttpRequest)",
+}
+
 ROW = (
     f"{'subscribers':>11} {'time s':>7} {'rate/conf':>9} {'w/o 429':>7} {'lost':>5} {'dup':>4} {'RSS MB':>7} "
     f"{'(start)':>7} {'p99 ms':>7} {'med ms':>7} {'cmds':>5} {'in 429':>6} {'p99 w/o':>7} "
@@ -434,19 +440,19 @@ def main() -> None:
         print(_row(results[-1]), flush=True)
     sample = results[-1]["sample"]
     print(
-        f"bare clients: {args.baseline_posts} sendMessage posts of a digest's body, "
+        f"client loops: {args.baseline_posts} sendMessage posts of a digest's body, "
         f"{args.concurrency} in flight"
     )
     baselines = {}
-    for client in ("httpx", "aiohttp"):
+    for client, label in CLIENTS.items():
         figures = asyncio.run(bare_baseline(client, sample, args.baseline_posts, args.concurrency))
         baselines[client] = 1000 * figures["cpu_s"] / args.baseline_posts
         rate = args.baseline_posts / figures["wall_s"]
         print(
-            f"  {client:<8} {baselines[client]:.3f} ms of client CPU per message, {rate:,.0f} msg/s",
+            f"  {label:<56} {baselines[client]:.3f} ms of client CPU per message, {rate:,.0f} msg/s",
             flush=True,
         )
-    cheapest = min(baselines, key=baselines.__getitem__)
+    cheapest = min(("httpx", "aiohttp"), key=baselines.__getitem__)  # the bare clients
     for r in results:
         print(
             f"{r['size']} subscribers: bot/baseline {r['bot_cpu_ms'] / baselines[cheapest]:.2f} "
