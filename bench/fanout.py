@@ -449,7 +449,7 @@ def main() -> None:
         baselines[client] = 1000 * figures["cpu_s"] / args.baseline_posts
         rate = args.baseline_posts / figures["wall_s"]
         print(
-            f"  {label:<56} {baselines[client]:.3f} ms of client CPU per message, {rate:,.0f} msg/s",
+            f"  {label:<58} {baselines[client]:.3f} ms of client CPU per message, {rate:,.0f} msg/s",
             flush=True,
         )
     cheapest = min(("httpx", "aiohttp"), key=baselines.__getitem__)  # the bare clients
