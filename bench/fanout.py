@@ -1,28 +1,38 @@
-"""Digest fan-out benchmark: `python -m bench.fanout [--sizes 1000,10000] [--rate 1000]`.
+"""Digest fan-out benchmark: `python -m bench.fanout [--subscribers 10000] [--rate 1000] [--concurrency 32]`.
 
 Runs the real bot (`python -m bot`, SQLite, SUMMARIZER=lead) as a child process against the fake Bot API
 (in this process) with faults on: 1% of chats blocked, 1% of sends answered 5xx, a few 429 bursts.
-Prints per size: achieved rate / configured rate, lost and duplicated parts (counted at the fake
-server against the subscribers), peak RSS of the bot process, wall time, and p99 latency of /start
-commands sent by other users during the fan-out.
+Prints the CPU line, then per size: achieved rate / configured rate (also outside the 429 holds), lost and
+duplicated parts (counted at the fake server against the subscribers), peak RSS of the bot process, wall
+time, p99 latency of /start commands sent by other users during the fan-out, CPU per digest message.
+Then, in the same run, the baselines: bare httpx and aiohttp client loops (`bench.bare_clients`) posting
+the same sendMessage body with as many requests in flight, their client CPU per message, the ratio
+`bot/baseline` against the cheapest, and where the bot's CPU goes (a cProfile run, by package).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
+import pstats
 import shutil
+import signal
 import statistics
 import sys
+import sysconfig
 import tempfile
 import time
-from collections import Counter
+from collections import Counter, defaultdict
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import insert
 
+from bench.machine import cpu_line
 from bot.emulator import FakeBotAPI, SentMessage
 from bot.storage import Store
 from bot.storage.models import SubscriberRow
@@ -83,10 +93,52 @@ def current_rss_mb(pid: int) -> float:
     return _status_mb(pid, "VmRSS")
 
 
-async def run(size: int, rate: int, concurrency: int) -> dict[str, float]:
-    """One fan-out of `size` subscribers; return the figures."""
+def thread_cpu(pid: int) -> dict[int, float]:
+    """CPU seconds of each thread of the process so far (thread id -> seconds)."""
+    result: dict[int, float] = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue  # the thread ended meanwhile
+        result[int(task.name)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return result
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One fan-out: how many subscribers, the bot's send settings, faults, profiling."""
+
+    size: int
+    rate: int
+    concurrency: int
+    faults: bool = True
+    profile_to: Path | None = None  # run the bot under bench.profiled_bot, stats written here
+
+
+def _bot_env(emulator: FakeBotAPI, url: str, scenario: Scenario) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("BOT_TOKEN", "DATABASE_URL", "ADMIN_IDS")}
+    env.update(
+        BOT_TOKEN=emulator.token,
+        TELEGRAM_API_URL=emulator.base_url,
+        DATABASE_URL=url,
+        SUMMARIZER="lead",
+        # The fan-out, not the models: without the MiniLM embedder (BENCH_SEMANTIC=1 loads it,
+        # ~270 MB of torch and weights at start-up; a digest of one article merges nothing).
+        SEMANTIC="true" if os.environ.get("BENCH_SEMANTIC") else "false",
+        SEND_RATE=str(scenario.rate),
+        SEND_CONCURRENCY=str(scenario.concurrency),
+        SEND_BACKOFF="0.2",
+        LOG_LEVEL=os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
+        PYTHONPATH=str(REPO_ROOT),
+    )
+    return env
+
+
+async def run(scenario: Scenario) -> dict[str, Any]:
+    """One fan-out of `scenario.size` subscribers; return the figures."""
+    size, faults = scenario.size, scenario.faults
     chats = range(FIRST_CHAT, FIRST_CHAT + size)
-    faults = not os.environ.get("BENCH_NO_FAULTS")
     blocked = set(chats[::100]) if faults else set()  # 1%
     async with FakeBotAPI() as emulator:
         for chat in blocked:
@@ -110,34 +162,27 @@ async def run(size: int, rate: int, concurrency: int) -> dict[str, float]:
         with tempfile.TemporaryDirectory() as tmp:
             url = f"sqlite+aiosqlite:///{tmp}/bench.db"
             await seed(url, size)
-            env = {k: v for k, v in os.environ.items() if k not in ("BOT_TOKEN", "DATABASE_URL", "ADMIN_IDS")}
-            env.update(
-                BOT_TOKEN=emulator.token,
-                TELEGRAM_API_URL=emulator.base_url,
-                DATABASE_URL=url,
-                SUMMARIZER="lead",
-                # The fan-out, not the models: without the MiniLM embedder (BENCH_SEMANTIC=1 loads it,
-                # ~270 MB of torch and weights at start-up; a digest of one article merges nothing).
-                SEMANTIC="true" if os.environ.get("BENCH_SEMANTIC") else "false",
-                SEND_RATE=str(rate),
-                SEND_CONCURRENCY=str(concurrency),
-                SEND_BACKOFF="0.2",
-                LOG_LEVEL=os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
-                PYTHONPATH=str(REPO_ROOT),
-            )
+            module = ["-m", "bot"]
+            if scenario.profile_to is not None:
+                module = ["-m", "bench.profiled_bot", str(scenario.profile_to)]
             with (Path(tmp) / "bot.log").open("wb") as log:
                 process = await asyncio.create_subprocess_exec(
                     sys.executable,
                     *os.environ.get("BENCH_PY_ARGS", "").split(),
-                    "-m",
-                    "bot",
+                    *module,
                     cwd=tmp,
-                    env=env,
+                    env=_bot_env(emulator, url, scenario),
                     stdout=log,
                     stderr=log,
                 )
                 try:
-                    probes, cpu = await measure(emulator, digests, size - len(blocked), process)
+                    probes, cpu = await measure(
+                        emulator,
+                        digests,
+                        size - len(blocked),
+                        process,
+                        profiling=scenario.profile_to is not None,
+                    )
                     rss = peak_rss_mb(process.pid)
                     pauses = pauses_429(emulator)
                 finally:
@@ -145,12 +190,31 @@ async def run(size: int, rate: int, concurrency: int) -> dict[str, float]:
                     await process.wait()
                     if os.environ.get("BENCH_KEEP_LOG"):
                         shutil.copy(Path(tmp) / "bot.log", os.environ["BENCH_KEEP_LOG"])
-    wanted = set(chats) - blocked
+        sample = next(
+            c.params
+            for c in emulator.calls("sendMessage")
+            if c.status == 200 and c.params["chat_id"] >= FIRST_CHAT
+        )
+    return _figures(scenario, digests, arrivals, blocked, probes, pauses, cpu, rss) | {"sample": sample}
+
+
+def _figures(
+    scenario: Scenario,
+    digests: list[SentMessage],
+    arrivals: dict[int, float],
+    blocked: set[int],
+    probes: list[tuple[int, float, float]],
+    pauses: list[tuple[float, float, int]],
+    cpu: dict[str, float],
+    rss: float,
+) -> dict[str, Any]:
+    """The table's figures from what the fake server saw."""
+    wanted = set(range(FIRST_CHAT, FIRST_CHAT + scenario.size)) - blocked
     counts = Counter(m.chat_id for m in digests)
     stamps = [arrivals[id(m)] for m in digests]
     first, last = min(stamps), max(stamps)
     elapsed = max(last - first, 1e-9)
-    achieved = len(digests) / elapsed
+    held = _covered([(max(a, first), min(b, last)) for a, b, _ in pauses if b > first and a < last])
     latencies = [latency for _, _, latency in probes]
     # Telegram's 429 rule holds every request (command replies too) for retry_after = 1 s: the commands
     # sent outside those pauses show what the fan-out itself costs a user.
@@ -160,9 +224,11 @@ async def run(size: int, rate: int, concurrency: int) -> dict[str, float]:
         if not any(chat == user or (start < sent + latency and sent < end) for start, end, chat in pauses)
     ]
     return {
-        "size": size,
+        "size": scenario.size,
         "wall_s": elapsed,
-        "ratio": achieved / rate,
+        "ratio": len(digests) / elapsed / scenario.rate,
+        # the same, without the time every request was held by a 429 (Telegram's rule, not the bot's pace)
+        "ratio_unheld": len(digests) / max(elapsed - held, 1e-9) / scenario.rate,
         "lost": len(wanted - set(counts)),
         "duplicated": sum(c - 1 for c in counts.values() if c > 1),
         "stray": len(set(counts) - wanted),
@@ -175,9 +241,20 @@ async def run(size: int, rate: int, concurrency: int) -> dict[str, float]:
         # CPU per digest message while the fan-out ran (start-up excluded): the bot, and this process
         # (the fake Bot API plus the /start prober, which is negligible).
         "bot_cpu_ms": 1000 * cpu["bot"] / max(1, len(digests)),
+        "bot_main_share": cpu["bot_main"] / max(cpu["bot"], 1e-9),
         "emu_cpu_ms": 1000 * cpu["bench"] / max(1, len(digests)),
         "rss_start_mb": cpu["rss_start_mb"],
     }
+
+
+def _covered(intervals: list[tuple[float, float]]) -> float:
+    """Total length of the union of intervals."""
+    total, reach = 0.0, float("-inf")
+    for start, end in sorted(intervals):
+        if end > reach:
+            total += end - max(start, reach)
+            reach = end
+    return total
 
 
 def pauses_429(emulator: FakeBotAPI) -> list[tuple[float, float, int]]:
@@ -199,20 +276,28 @@ def _p99(values: list[float]) -> float:
 
 
 async def measure(
-    emulator: FakeBotAPI, digests: list[SentMessage], expected: int, process: asyncio.subprocess.Process
+    emulator: FakeBotAPI,
+    digests: list[SentMessage],
+    expected: int,
+    process: asyncio.subprocess.Process,
+    *,
+    profiling: bool = False,
 ) -> tuple[list[tuple[int, float, float]], dict[str, float]]:
     """Wait for the fan-out to finish, timing /start from other users every 100 ms meanwhile: (user,
     when sent, seconds to the reply) of each.
 
-    Also returns the CPU seconds the bot and this process used from the first digest message to the
-    last, and the bot's RSS when the fan-out began (what start-up alone costs)."""
+    Also returns the CPU seconds the bot (all threads, and its main thread: the event loop) and this
+    process used from the first digest message to the last, and the bot's RSS when the fan-out began
+    (what start-up alone costs). `profiling`: SIGUSR1 at the first message, SIGUSR2 at the last."""
     probes: list[tuple[int, float, float]] = []
     user = 1
     while len(digests) < 1:  # wait for the bot to start and the fan-out to begin
         if process.returncode is not None:
             raise RuntimeError("the bot exited; see its log")
-        await asyncio.sleep(0.05)
-    bot_cpu, bench_cpu, rss_start = cpu_seconds(process.pid), time.process_time(), current_rss_mb(process.pid)
+        await asyncio.sleep(0.01)
+    if profiling:
+        process.send_signal(signal.SIGUSR1)
+    threads, bench_cpu, rss_start = thread_cpu(process.pid), time.process_time(), current_rss_mb(process.pid)
     stalled_since, seen = time.monotonic(), 0
     while len(digests) < expected:
         user += 1
@@ -228,38 +313,169 @@ async def measure(
             stalled_since, seen = time.monotonic(), len(digests)
         elif time.monotonic() - stalled_since > 30:
             break  # something is lost: report it instead of waiting forever
+    after = thread_cpu(process.pid)
+    if profiling:
+        process.send_signal(signal.SIGUSR2)
     cpu = {
-        "bot": cpu_seconds(process.pid) - bot_cpu,
+        "bot": sum(after.values()) - sum(threads.values()),
+        "bot_main": after.get(process.pid, 0.0) - threads.get(process.pid, 0.0),
         "bench": time.process_time() - bench_cpu,
         "rss_start_mb": rss_start,
     }
-    await asyncio.sleep(1.0)  # anything still arriving would be a duplicate
+    await asyncio.sleep(1.0)  # anything still arriving would be a duplicate (and the stats are written)
     return probes, cpu
 
 
-def main() -> None:
-    """Parse arguments, run each size, print a table."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="1000,10000", help="comma-separated subscriber counts")
-    parser.add_argument("--rate", type=int, default=1000, help="SEND_RATE (messages/s)")
-    # Loopback round trips take a few ms, so 8 sends in flight cover 1000 msg/s; more only add overhead
-    # (tasks, idle pooled connections) on this CPU-bound box. Against Telegram the default (32) fits.
-    parser.add_argument("--concurrency", type=int, default=8, help="SEND_CONCURRENCY (sends in flight)")
-    args = parser.parse_args()
-    print(
-        f"{'subscribers':>11} {'time s':>7} {'rate/conf':>9} {'lost':>5} {'dup':>4} {'RSS MB':>7} "
-        f"{'(start)':>7} {'p99 ms':>7} {'med ms':>7} {'cmds':>5} {'in 429':>6} {'p99 w/o':>7} "
-        f"{'bot ms/msg':>10} {'emu ms/msg':>10}"
+async def bare_baseline(
+    client: str, sample: dict[str, Any], count: int, concurrency: int
+) -> dict[str, float]:
+    """`bench.bare_clients CLIENT` posting `sample` (a digest's sendMessage body) to a fresh fake Bot API."""
+    body = {k: v for k, v in sample.items() if k != "chat_id"}
+    async with FakeBotAPI() as emulator:
+        with tempfile.NamedTemporaryFile("w", suffix=".json") as payload:
+            json.dump(body, payload)
+            payload.flush()
+            process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "bench.bare_clients",
+                client,
+                f"{emulator.base_url}{emulator.token}/sendMessage",
+                payload.name,
+                f"--count={count}",
+                f"--concurrency={concurrency}",
+                env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+                stdout=asyncio.subprocess.PIPE,
+            )
+            out, _ = await process.communicate()
+        if process.returncode != 0:
+            raise RuntimeError(f"bench.bare_clients {client} failed")
+        figures: dict[str, float] = json.loads(out)
+        if figures["ok"] != count or len(emulator.sent()) != count + 200:
+            raise RuntimeError(f"bare {client}: {figures['ok']} of {count} posts answered 200")
+    return figures
+
+
+def where_cpu_goes(stats_file: Path, top: int = 12) -> list[tuple[str, float]]:
+    """Share of the profiled time by package, C functions counted in the package that called them."""
+    stats = pstats.Stats(str(stats_file)).stats  # type: ignore[attr-defined]
+    shares: dict[str, float] = defaultdict(float)
+    for (path, _, _), (_, _, own, _, callers) in stats.items():
+        if path == "~":  # a C function: charge its time to its callers' packages
+            for (caller_path, _, caller_name), (*_, caller_own, _) in callers.items():
+                shares[_package(caller_path, caller_name)] += caller_own
+        else:
+            shares[_package(path, "")] += own
+    total = sum(shares.values()) or 1.0
+    ranked = sorted(shares.items(), key=lambda item: -item[1])
+    return [(name, value / total) for name, value in ranked[:top]]
+
+
+_STDLIB = Path(sysconfig.get_paths()["stdlib"]).resolve()
+
+
+def _package(path: str, name: str) -> str:
+    """`telegram`, `aiohttp`, `bot.delivery`, `asyncio`... for a profiled function's file."""
+    if path == "~":
+        return f"C ({name})"
+    file = Path(path)
+    parts = file.parts
+    if "site-packages" in parts:
+        return parts[parts.index("site-packages") + 1].removesuffix(".py")
+    with_repo = file.resolve()
+    if with_repo.is_relative_to(REPO_ROOT):
+        rel = with_repo.relative_to(REPO_ROOT).with_suffix("").parts
+        return ".".join(rel[:2])
+    if with_repo.is_relative_to(_STDLIB):
+        return "stdlib " + with_repo.relative_to(_STDLIB).parts[0].removesuffix(".py")
+    return file.name
+
+
+CLIENTS = {  # bench.bare_clients CLIENT -> what it is
+    "httpx": "httpx.AsyncClient (bare)",
+    "aiohttp": "aiohttp.ClientSession (bare)",
+    "ptb": "PTB's send path alone (ExtBot + limiter + AiohttpRequest)",
+}
+
+ROW = (
+    f"{'subscribers':>11} {'time s':>7} {'rate/conf':>9} {'w/o 429':>7} {'lost':>5} {'dup':>4} {'RSS MB':>7} "
+    f"{'(start)':>7} {'p99 ms':>7} {'med ms':>7} {'cmds':>5} {'in 429':>6} {'p99 w/o':>7} "
+    f"{'bot ms/msg':>10} {'(loop)':>6} {'emu ms/msg':>10}"
+)
+
+
+def _row(r: dict[str, Any]) -> str:
+    return (
+        f"{r['size']:>11} {r['wall_s']:>7.1f} {r['ratio']:>9.3f} {r['ratio_unheld']:>7.3f} {r['lost']:>5} "
+        f"{r['duplicated']:>4} {r['rss_mb']:>7.0f} {r['rss_start_mb']:>7.0f} {r['p99_ms']:>7.0f} "
+        f"{r['median_ms']:>7.0f} {r['commands']:>5} {r['replies_429']:>6} {r['p99_unthrottled_ms']:>7.0f} "
+        f"{r['bot_cpu_ms']:>10.3f} {r['bot_main_share']:>6.0%} {r['emu_cpu_ms']:>10.3f}"
     )
-    for size in (int(s) for s in args.sizes.split(",")):
-        r = asyncio.run(run(size, args.rate, args.concurrency))
+
+
+def main() -> None:
+    """Parse arguments, run each size, the baselines and the profile; print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--subscribers", "--sizes", default="10000", help="comma-separated subscriber counts")
+    parser.add_argument("--rate", type=int, default=1000, help="SEND_RATE (messages/s)")
+    parser.add_argument(
+        "--concurrency", type=int, default=32, help="SEND_CONCURRENCY, and the baselines' in flight"
+    )
+    parser.add_argument("--baseline-posts", type=int, default=10_000, help="posts of each bare client loop")
+    parser.add_argument(
+        "--profile-size", type=int, default=5000, help="subscribers of the profiled run (0: none)"
+    )
+    args = parser.parse_args()
+    faults = not os.environ.get("BENCH_NO_FAULTS")
+    print(cpu_line())
+    print(
+        f"fan-out: SEND_RATE={args.rate}, SEND_CONCURRENCY={args.concurrency}, "
+        f"faults {'on' if faults else 'off'}",
+        flush=True,
+    )
+    print(ROW)
+    results = []
+    for size in (int(s) for s in args.subscribers.split(",")):
+        results.append(asyncio.run(run(Scenario(size, args.rate, args.concurrency, faults))))
+        print(_row(results[-1]), flush=True)
+    sample = results[-1]["sample"]
+    print(
+        f"client loops: {args.baseline_posts} sendMessage posts of a digest's body, "
+        f"{args.concurrency} in flight"
+    )
+    baselines = {}
+    for client, label in CLIENTS.items():
+        figures = asyncio.run(bare_baseline(client, sample, args.baseline_posts, args.concurrency))
+        baselines[client] = 1000 * figures["cpu_s"] / args.baseline_posts
+        rate = args.baseline_posts / figures["wall_s"]
         print(
-            f"{r['size']:>11} {r['wall_s']:>7.1f} {r['ratio']:>9.3f} {r['lost']:>5} {r['duplicated']:>4} "
-            f"{r['rss_mb']:>7.0f} {r['rss_start_mb']:>7.0f} {r['p99_ms']:>7.0f} {r['median_ms']:>7.0f} "
-            f"{r['commands']:>5} {r['replies_429']:>6} {r['p99_unthrottled_ms']:>7.0f} "
-            f"{r['bot_cpu_ms']:>10.2f} {r['emu_cpu_ms']:>10.2f}",
+            f"  {label:<58} {baselines[client]:.3f} ms of client CPU per message, {rate:,.0f} msg/s",
             flush=True,
         )
+    cheapest = min(("httpx", "aiohttp"), key=baselines.__getitem__)  # the bare clients
+    for r in results:
+        print(
+            f"{r['size']} subscribers: bot/baseline {r['bot_cpu_ms'] / baselines[cheapest]:.2f} "
+            f"(bot {r['bot_cpu_ms']:.3f} ms/msg vs bare {cheapest} {baselines[cheapest]:.3f}); "
+            f"rate/SEND_RATE {r['ratio']:.3f}, {r['ratio_unheld']:.3f} outside the 429 holds; "
+            f"lost {r['lost']}, duplicated {r['duplicated']}"
+        )
+    if args.profile_size > 0:
+        _profile(args)
+
+
+def _profile(args: argparse.Namespace) -> None:
+    """A separate fan-out under cProfile (slower: its figures are not the ones above), no faults."""
+    with tempfile.TemporaryDirectory() as tmp:
+        stats = Path(tmp) / "bot.prof"
+        scenario = Scenario(args.profile_size, args.rate, args.concurrency, faults=False, profile_to=stats)
+        r = asyncio.run(run(scenario))
+        print(
+            f"where the bot's CPU goes ({args.profile_size} subscribers, no faults, under cProfile; "
+            f"{r['bot_main_share']:.0%} of the bot's CPU is its event-loop thread, the profiled one):"
+        )
+        for name, share in where_cpu_goes(stats):
+            print(f"  {share:6.1%}  {name}")
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ from bot.commands import COMMANDS, Audience, menu
 from bot.config import Settings
 from bot.context import BotData, ChatData, Context, NewsApplication, UserData
 from bot.delivery.limiter import rate_limiter
+from bot.delivery.request import AiohttpRequest, RequestLimits
 from bot.handlers import admin, buttons, common, feeds, inline, membership
 from bot.handlers.replies import counted
 from bot.ingest.meta import LanguageDetector
@@ -47,9 +48,7 @@ log = logging.getLogger(__name__)
 
 FIRST_FEED_POLL: Final = timedelta(minutes=1)
 ALERT_FLUSH: Final = timedelta(minutes=1)  # how often held-back alerts are checked for their summary
-# Idle connections the pool keeps beyond the engine's sends: command replies and other calls find one free.
-# Not more: httpcore probes the socket of *every* idle connection on each request (a few syscalls each),
-# which made a pool of 40 for 32 sends cost ~20% of the bot's CPU per digest message.
+# Connections the pool has beyond the engine's sends: command replies and other calls find one free.
 SPARE_CONNECTIONS: Final = 4
 # Every message is Telegram HTML (all article and user text escaped) without link previews, unless a
 # call says otherwise: set once here rather than at every send.
@@ -173,7 +172,9 @@ def build_application(
         .defaults(DEFAULTS)
         .context_types(CONTEXT_TYPES)
         .rate_limiter(rate_limiter(settings, metrics))
-        .connection_pool_size(send_concurrency(settings) + SPARE_CONNECTIONS)
+        # every Bot API call (replies, digest sends) over one pooled aiohttp session; getUpdates its own
+        .request(AiohttpRequest(RequestLimits(pool_size=send_concurrency(settings) + SPARE_CONNECTIONS)))
+        .get_updates_request(AiohttpRequest(RequestLimits(pool_size=1)))  # one long poll at a time
         .concurrent_updates(True)
         .post_init(post_init)
         .post_stop(stopping)

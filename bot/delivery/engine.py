@@ -21,13 +21,16 @@ import logging
 import random
 import re
 import uuid
+import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Final, NoReturn
 
-from telegram import Bot, Message
+from telegram import Bot
+from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
+from telegram.warnings import PTBUserWarning
 
 from bot.clock import Clock
 from bot.delivery.errors import ChatBlocked, LeaseLost, PartFailed
@@ -38,6 +41,7 @@ from bot.storage import DeliveryStatus, Store
 from bot.storage.ledger import Claim, ClaimedPart
 
 log = logging.getLogger(__name__)
+_NO_PREVIEW_JSON: Final = {"is_disabled": True}
 PRIVATE_CHAT_INTERVAL: Final = 1.0  # Telegram: about one message per second in a private chat
 BACKOFF_CAP: Final = 30.0
 MAX_RATE_LIMIT_WAITS: Final = 50
@@ -46,6 +50,7 @@ BlockedHook = Callable[[int], Awaitable[None]]  # chat id
 MigratedHook = Callable[[int, int], Awaitable[None]]  # old chat id, new chat id
 _TAG: Final = re.compile(r"<[^>]+>")
 _ARTICLE_REF: Final = re.compile(r"#(\d+)")
+_RAW_SEND_WARNING: Final = r"Please use 'Bot\.sendMessage' instead of 'Bot\.do_api_request\(\"sendMessage\""
 
 
 def html_to_plain(html_text: str) -> str:
@@ -95,6 +100,8 @@ class DeliveryEngine:
         self._renewer: asyncio.Task[None] | None = None
         self._random = random.Random()
         self._held: dict[int, float] = {}  # delivery id -> loop time its lease was last set
+        # PTB asks to prefer Bot.send_message over do_api_request("sendMessage"); _send says why not here.
+        warnings.filterwarnings("ignore", _RAW_SEND_WARNING, PTBUserWarning)
 
     # --- lifecycle ---
 
@@ -196,12 +203,17 @@ class DeliveryEngine:
         self._held[claim.delivery_id] = loop.time()  # the claim itself set the lease
         try:
             for index, part in enumerate(claim.parts):
-                if chat_id > 0:  # private chat: AIORateLimiter does not space these
-                    await asyncio.sleep(max(0.0, last_sent + PRIVATE_CHAT_INTERVAL - loop.time()))
+                wait = last_sent + PRIVATE_CHAT_INTERVAL - loop.time()
+                if chat_id > 0 and wait > 0:  # private chat: AIORateLimiter does not space these
+                    await asyncio.sleep(wait)
                 chat_id = await self._send_part(claim, part, chat_id, last=index == len(claim.parts) - 1)
                 last_sent = loop.time()
         except ChatBlocked as exc:
             log.info("chat %s blocked the bot; unsubscribing it", chat_id)
+            # The job goes first: once the chat reads as blocked it has no digest job left (a restart
+            # rebuilds the jobs from the database, should the records below fail).
+            if self.on_blocked is not None:
+                await self.on_blocked(chat_id)
             await self._store.subscribers.mark_blocked(chat_id)
             await ledger.finish(
                 claim.delivery_id,
@@ -211,8 +223,6 @@ class DeliveryEngine:
                 reason=str(exc),
             )
             self._metrics.digest_outcomes[DeliveryStatus.BLOCKED].inc()
-            if self.on_blocked is not None:
-                await self.on_blocked(chat_id)
             return
         except LeaseLost:
             log.warning("lost the lease on delivery %s; another instance resumes it", claim.delivery_id)
@@ -260,7 +270,7 @@ class DeliveryEngine:
             try:
                 async with self._slots:
                     with self._metrics.send_seconds.time():
-                        message = await self._send(chat_id, part, plain=plain)
+                        message_id = await self._send(chat_id, part, plain=plain)
             except RetryAfter as exc:  # the limiter already paused everyone and retried; wait once more
                 rate_waits += 1
                 attempts -= 1
@@ -292,7 +302,7 @@ class DeliveryEngine:
             await self._store.ledger.part_sent(
                 part.part_id,
                 chat_id=chat_id,
-                message_id=message.message_id,
+                message_id=message_id,
                 now=self._clock(),
                 attempts=attempts,
                 finish=(claim.delivery_id, self.owner) if last else None,
@@ -324,34 +334,34 @@ class DeliveryEngine:
             return True
         await self._fail(part, attempts, f"bad request: {exc.message}")
 
-    async def _send(self, chat_id: int, part: ClaimedPart, *, plain: bool) -> Message:
-        """One sendMessage: HTML (the Defaults' parse mode) or, after a parse error, the plain text."""
+    async def _send(self, chat_id: int, part: ClaimedPart, *, plain: bool) -> int:
+        """Send one part as it is stored; return Telegram's message id.
+
+        A raw sendMessage (PTB's public do_api_request: same request object, rate limiter and errors as
+        Bot.send_message) because building the PTB `Message` of each answer, only to read its id, was
+        about a third of the bot's CPU per digest message once httpx was gone (bench/README.md). Raw, so
+        the Defaults do not apply: parse mode and link previews are set here. The stored keyboard already
+        is Bot API JSON and goes out as it is; a part's stored options (its own link_preview_options)
+        replace the default.
+        """
         timeout = self._config.send_timeout
-        # The stored keyboard already is Bot API JSON: hand it to PTB as is (api_kwargs are sent verbatim)
-        # instead of building an InlineKeyboardMarkup per message only for PTB to serialize it back. The
-        # stored options (a part's own link_preview_options) replace the Defaults' (PTB applies api_kwargs
-        # before its defaults, which fill only what is still unset).
-        extra: dict[str, object] = json.loads(part.options) if part.options else {}
+        body: dict[str, object] = {"chat_id": chat_id, "link_preview_options": _NO_PREVIEW_JSON}
+        if part.options:
+            body.update(json.loads(part.options))
+        if plain:
+            body["text"] = html_to_plain(part.html)
+        else:
+            body["text"], body["parse_mode"] = part.html, ParseMode.HTML.value
         if part.markup is not None:
-            extra["reply_markup"] = part.markup
-        if plain:  # parse_mode=None overrides the Defaults' HTML
-            return await self._bot.send_message(
-                chat_id,
-                html_to_plain(part.html),
-                parse_mode=None,
-                read_timeout=timeout,
-                write_timeout=timeout,
-                connect_timeout=timeout,
-                api_kwargs=extra or None,
-            )
-        return await self._bot.send_message(
-            chat_id,
-            part.html,
+            body["reply_markup"] = part.markup
+        result = await self._bot.do_api_request(
+            "sendMessage",
+            api_kwargs=body,
             read_timeout=timeout,
             write_timeout=timeout,
             connect_timeout=timeout,
-            api_kwargs=extra or None,
         )
+        return int(result["message_id"])
 
     async def _fail(self, part: ClaimedPart, attempts: int, reason: str) -> NoReturn:
         await self._store.ledger.part_failed(part.part_id, reason=reason, attempts=attempts)
