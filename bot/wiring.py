@@ -16,8 +16,9 @@ import httpx
 from telegram import Bot
 from telegram.ext import JobQueue
 
+from bot import health
 from bot.clock import Clock, utc_now
-from bot.config import Settings
+from bot.config import Settings, StartupError
 from bot.delivery.engine import BlockedHook, DeliveryEngine, EngineConfig, MigratedHook
 from bot.digest.planner import DigestPlanner, FanOut
 from bot.digest.render import DigestRenderer
@@ -29,7 +30,8 @@ from bot.semantic.search import SemanticSearch
 from bot.semantic.worker import SummaryWorker
 from bot.services import Services
 from bot.storage import Store
-from summarizer import Summarizer, load_summarizer
+from bot.storage.errors import DatabaseOpenError
+from summarizer import ModelLoadError, Summarizer, UnknownBackendError, load_summarizer
 from summarizer.embedding import Embedder, load_embedder
 
 
@@ -47,7 +49,15 @@ async def load_worker(settings: Settings, injected: Injected) -> SummaryWorker:
     """The inference worker: injected models, else loaded (in threads) as the settings say."""
     summarizer = injected.summarizer
     if summarizer is None:
-        summarizer = await asyncio.to_thread(load_summarizer, settings.summarizer, settings.summarizer_model)
+        try:
+            summarizer = await asyncio.to_thread(
+                load_summarizer, settings.summarizer, settings.summarizer_model
+            )
+        except UnknownBackendError as exc:
+            raise StartupError("SUMMARIZER", str(exc)) from None
+        except ModelLoadError as exc:
+            variable = "SUMMARIZER_MODEL" if settings.summarizer == "abstractive" else "SUMMARIZER"
+            raise StartupError(variable, str(exc)) from None
     embedder = injected.embedder
     if embedder is None and settings.semantic:
         # The extractive backend's MiniLM is the embedder's model: shared, not loaded twice.
@@ -93,13 +103,26 @@ def fetcher_for(settings: Settings, injected: Injected) -> Fetcher:
     return Fetcher(limits, transport=injected.http_transport)
 
 
+async def open_store(settings: Settings) -> Store:
+    """Check the heartbeat file can be written, then open and migrate the database; StartupError if not."""
+    if settings.heartbeat_file is not None:
+        try:
+            health.check_writable(settings.heartbeat_file)
+        except OSError as exc:
+            raise StartupError("HEARTBEAT_FILE", f"cannot write {settings.heartbeat_file}: {exc}") from None
+    try:
+        return await Store.open(settings.database_url)
+    except DatabaseOpenError as exc:
+        raise StartupError("DATABASE_URL", str(exc)) from None
+
+
 async def build_services(
     settings: Settings, bot: Bot, job_queue: JobQueue[Any], injected: Injected | None = None
 ) -> Services:
     """Open the store, load the models and wire every collaborator; the store is closed on failure."""
     injected = injected or Injected()
     clock = injected.clock
-    store = await Store.open(settings.database_url)
+    store = await open_store(settings)
     try:
         worker = await load_worker(settings, injected)
     except BaseException:
