@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any, Final
 
 import httpx
-from telegram import BotCommandScopeChat, LinkPreviewOptions, Update
+from telegram import BotCommandScopeChat, LinkPreviewOptions, Message, MessageEntity, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
@@ -54,6 +54,26 @@ DEFAULTS: Final = Defaults(
 )
 CONTEXT_TYPES: Final = ContextTypes(context=Context, bot_data=BotData, chat_data=ChatData, user_data=UserData)
 ONLY_MESSAGES: Final = filters.UpdateType.MESSAGE
+
+
+class ForAnotherBot(filters.MessageFilter):
+    """A command addressed to another bot (`/start@other_bot` in a group): not ours to answer at all.
+
+    PTB's CommandHandler already skips these; the unknown-command fallback must skip them too.
+    """
+
+    def filter(self, message: Message) -> bool:
+        """True when the message starts with `/command@username` and username is not this bot's."""
+        entity = next(
+            (e for e in message.entities if e.type == MessageEntity.BOT_COMMAND and e.offset == 0), None
+        )
+        if entity is None:
+            return False
+        _, at, username = message.parse_entity(entity).partition("@")
+        return bool(at) and username.casefold() != (message.get_bot().username or "").casefold()
+
+
+FOR_ANOTHER_BOT: Final = ForAnotherBot()
 # A private message that is only a link: editors get it posted.
 LINK_ONLY: Final = filters.Regex(r"^\s*\S+://\S+\s*$") & ~filters.COMMAND & filters.ChatType.PRIVATE
 
@@ -78,7 +98,8 @@ def register_handlers(application: NewsApplication) -> None:
     application.add_handler(CallbackQueryHandler(buttons.on_button))
     application.add_handler(ChatMemberHandler(membership.my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_handler(InlineQueryHandler(inline.on_inline_query))
-    application.add_handler(MessageHandler(filters.COMMAND & ONLY_MESSAGES, common.unknown_command))
+    unknown = filters.COMMAND & ONLY_MESSAGES & ~FOR_ANOTHER_BOT
+    application.add_handler(MessageHandler(unknown, common.unknown_command))
     application.add_handler(MessageHandler(LINK_ONLY & ONLY_MESSAGES, admin.link_message))
     plain = filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE & ONLY_MESSAGES
     application.add_handler(MessageHandler(plain, common.plain_text))
