@@ -78,17 +78,22 @@ FOR_ANOTHER_BOT: Final = ForAnotherBot()
 LINK_ONLY: Final = filters.Regex(r"^\s*\S+://\S+\s*$") & ~filters.COMMAND & filters.ChatType.PRIVATE
 
 
+GENERIC_ERROR: Final = "Sorry, something went wrong on my side. Please try again in a moment."
+
+
 async def on_error(update: object, context: Context) -> None:
-    """Log every unhandled error and tell the user something went wrong."""
+    """Log every unhandled error and tell the user something went wrong (a button press: in its answer,
+    since a callback query left unanswered keeps the user's button spinning)."""
     log.error("error while handling %r", update, exc_info=context.error)
-    if isinstance(update, Update) and update.effective_chat is not None:
-        try:
-            await context.bot.send_message(
-                update.effective_chat.id,
-                "Sorry, something went wrong on my side. Please try again in a moment.",
-            )
-        except TelegramError:
-            log.warning("could not report the error to chat %s", update.effective_chat.id)
+    if not isinstance(update, Update):
+        return
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(GENERIC_ERROR, show_alert=True)
+        elif update.effective_chat is not None:
+            await context.bot.send_message(update.effective_chat.id, GENERIC_ERROR)
+    except TelegramError:  # e.g. the query was answered before the error
+        log.warning("could not report the error for update %s", update.update_id)
 
 
 def register_handlers(application: NewsApplication) -> None:

@@ -62,7 +62,7 @@ async def _expand(
 ) -> None:
     """▾ summary: expand (or collapse) the item in place; too long or too old to edit → a new message."""
     message = query.message
-    if not isinstance(message, Message):
+    if not isinstance(message, Message) or message.text is None:
         await query.answer(UNSUPPORTED)
         return
     edited = toggle_item(message.text_html, press.numbers[0], summary_line(article))

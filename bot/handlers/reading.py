@@ -6,7 +6,7 @@ from telegram import Update
 
 from bot.context import Context
 from bot.digest.preview import preview
-from bot.formatting import article_html, articles_html, esc
+from bot.formatting import article_html, articles_html, esc, printable
 from bot.handlers.replies import chat_id, reply
 from bot.storage import Layout
 
@@ -52,7 +52,7 @@ async def summary(update: Update, context: Context) -> None:
 
 async def search(update: Update, context: Context) -> None:
     """Find stored articles by meaning and by words, most relevant first."""
-    query = " ".join(context.args or []).strip()
+    query = printable(" ".join(context.args or [])).strip()
     if not query:
         await reply(
             update, context, "Usage: /search &lt;words&gt;, e.g. <code>/search election results</code>."

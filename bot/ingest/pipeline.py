@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from typing import Final
 
 from bot.clock import Clock
+from bot.formatting import printable
 from bot.ingest.clean import clean_text
 from bot.ingest.errors import DuplicateError, EmptyTextError, JunkOnlyError, TooLongError
 from bot.ingest.extract import extract_article
@@ -70,6 +71,7 @@ class Ingestor:
             raise EmptyTextError("There is no text to post.")
         if looks_binary(draft.body):
             raise EmptyTextError("That looks like binary data, not an article.")
+        draft = replace(draft, title=printable(draft.title), body=printable(draft.body))
         body = await asyncio.to_thread(clean_text, draft.body)
         if not body:
             raise JunkOnlyError(

@@ -10,6 +10,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
+from bot.formatting import printable
 from bot.storage.types import Article, Topic, TopicKind
 
 MAX_TOPIC_CHARS: Final = 60
@@ -21,7 +22,7 @@ Vector = npt.NDArray[np.float32]
 
 def normalize_phrase(text: str) -> str:
     """The stored form of a topic: NFKC, whitespace collapsed, clipped; case is kept for display."""
-    phrase = " ".join(unicodedata.normalize("NFKC", text).split())
+    phrase = " ".join(unicodedata.normalize("NFKC", printable(text)).split())
     return phrase[:MAX_TOPIC_CHARS].strip()
 
 

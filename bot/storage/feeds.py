@@ -11,6 +11,7 @@ from sqlalchemy import CursorResult, delete, or_, select, update
 from bot.storage.database import Database
 from bot.storage.models import FeedEntryRow, FeedRow
 from bot.storage.types import Feed
+from bot.storage.values import check, fits
 
 
 def _feed(row: FeedRow) -> Feed:
@@ -40,6 +41,7 @@ class Feeds:
 
     async def add(self, *, url: str, title: str, added_by: int, now: datetime) -> tuple[Feed, bool]:
         """Store a feed; return (feed, created) where created is False if the URL was already followed."""
+        check(FeedRow, url=url, title=title, added_by=added_by)
         stmt = (
             self._db.insert(FeedRow)
             .values(url=url, title=title, added_by=added_by, created_at=now, failures=0, next_poll_at=None)
@@ -53,7 +55,9 @@ class Feeds:
             return _feed(row), created
 
     async def get(self, feed_id: int) -> Feed | None:
-        """Return the feed with this id, or None."""
+        """Return the feed with this id, or None (also for ids no feed can have)."""
+        if not fits(FeedRow.id, feed_id):
+            return None
         async with self._sessions() as session:
             row = await session.get(FeedRow, feed_id)
             return None if row is None else _feed(row)
@@ -75,6 +79,8 @@ class Feeds:
 
     async def remove(self, feed_id: int) -> bool:
         """Stop following a feed (its seen entries go with it); True if it existed."""
+        if not fits(FeedRow.id, feed_id):
+            return False
         async with self._sessions.begin() as session:
             await session.execute(delete(FeedEntryRow).where(FeedEntryRow.feed_id == feed_id))
             result = await session.execute(delete(FeedRow).where(FeedRow.id == feed_id))

@@ -13,6 +13,7 @@ from bot.storage.errors import SubscriberNotFoundError
 from bot.storage.models import SubscriberRow, TopicRow
 from bot.storage.topics import topic_of
 from bot.storage.types import Layout, Subscriber, Topic
+from bot.storage.values import check
 
 
 def _subscriber(row: SubscriberRow) -> Subscriber:
@@ -43,6 +44,7 @@ class Subscribers:
 
     async def ensure(self, chat_id: int, *, digest_time: time, timezone: str, now: datetime) -> Subscriber:
         """Return the chat's subscriber, creating an unsubscribed one with these defaults if missing."""
+        check(SubscriberRow, chat_id=chat_id, timezone=timezone)
         values = {
             "chat_id": chat_id,
             "subscribed": False,
@@ -80,8 +82,8 @@ class Subscribers:
         return await self._update(chat_id, digest_time=require_naive_time(digest_time))
 
     async def set_timezone(self, chat_id: int, timezone: str) -> Subscriber:
-        """Set the chat's IANA timezone name (validation is the caller's job)."""
-        return await self._update(chat_id, timezone=timezone)
+        """Set the chat's IANA timezone name (that it is a zone is the caller's job)."""
+        return await self._update(chat_id, **check(SubscriberRow, timezone=timezone))
 
     async def set_layout(self, chat_id: int, layout: Layout) -> Subscriber:
         """Set the chat's digest layout."""

@@ -8,8 +8,9 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, delete, select
 
 from bot.storage.database import Database, require_aware
-from bot.storage.models import TOPIC_MAX_LENGTH, TopicRow
+from bot.storage.models import TopicRow
 from bot.storage.types import Topic, TopicKind
+from bot.storage.values import check, fits
 
 
 def topic_of(row: TopicRow) -> Topic:
@@ -35,8 +36,9 @@ class Topics:
         self, chat_id: int, kind: TopicKind, phrase: str, vector: bytes | None, *, now: datetime
     ) -> Topic:
         """Follow or mute phrase for the chat (replacing an earlier follow/mute of the same phrase)."""
-        if not phrase or len(phrase) > TOPIC_MAX_LENGTH:
-            raise ValueError(f"phrase must be 1 to {TOPIC_MAX_LENGTH} characters")
+        if not phrase:
+            raise ValueError("a topic needs a phrase")
+        check(TopicRow, chat_id=chat_id, kind=TopicKind(kind), phrase=phrase)
         values = {"kind": TopicKind(kind), "vector": vector, "created_at": require_aware(now, "now")}
         stmt = (
             self._db.insert(TopicRow)
@@ -53,6 +55,8 @@ class Topics:
 
     async def remove(self, chat_id: int, phrase: str, kind: TopicKind | None = None) -> bool:
         """Forget one of the chat's topics (of this kind, if given); True if it existed."""
+        if not fits(TopicRow.phrase, phrase):
+            return False
         stmt = delete(TopicRow).where(TopicRow.chat_id == chat_id, TopicRow.phrase == phrase)
         if kind is not None:
             stmt = stmt.where(TopicRow.kind == kind)
