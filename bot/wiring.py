@@ -26,6 +26,7 @@ from bot.digest.schedule import DigestSchedule
 from bot.ingest.feeds import FeedPoller
 from bot.ingest.fetch import Fetcher, FetchLimits
 from bot.ingest.pipeline import Ingestor
+from bot.locks import ChatLocks
 from bot.semantic.search import SemanticSearch
 from bot.semantic.worker import SummaryWorker
 from bot.services import Services
@@ -153,7 +154,8 @@ async def build_services(
     engine = DeliveryEngine(bot, store, clock, engine_config(settings))
     fanout = FanOut(DigestPlanner(store, renderer), engine, clock)
     schedule = DigestSchedule(job_queue, fanout, store, clock, retention_days=settings.ledger_retention_days)
-    engine.on_blocked, engine.on_migrated = _follow_chat(store, schedule)
+    locks = ChatLocks()
+    engine.on_blocked, engine.on_migrated = _follow_chat(store, schedule, locks)
     return Services(
         settings=settings,
         store=store,
@@ -167,19 +169,26 @@ async def build_services(
         delivery=engine,
         fanout=fanout,
         schedule=schedule,
+        chat_locks=locks,
     )
 
 
-def _follow_chat(store: Store, schedule: DigestSchedule) -> tuple[BlockedHook, MigratedHook]:
-    """The engine's hooks: a blocked chat loses its job; a migrated one's job moves to the new id."""
+def _follow_chat(
+    store: Store, schedule: DigestSchedule, locks: ChatLocks
+) -> tuple[BlockedHook, MigratedHook]:
+    """The engine's hooks: a blocked chat loses its job; a migrated one's job moves to the new id (each
+    under the chat's lock, so a settings change in flight cannot put a job back)."""
 
     async def blocked(chat_id: int) -> None:
-        schedule.unschedule(chat_id)
+        async with locks.hold(chat_id):
+            schedule.unschedule(chat_id)
 
     async def migrated(old_chat_id: int, new_chat_id: int) -> None:
-        schedule.unschedule(old_chat_id)
-        sub = await store.subscribers.get(new_chat_id)
-        if sub is not None and sub.subscribed and not sub.blocked:
-            schedule.schedule(sub)
+        async with locks.hold(old_chat_id):
+            schedule.unschedule(old_chat_id)
+        async with locks.hold(new_chat_id):
+            sub = await store.subscribers.get(new_chat_id)
+            if sub is not None and sub.subscribed and not sub.blocked:
+                schedule.schedule(sub)
 
     return blocked, migrated

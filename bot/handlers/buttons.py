@@ -53,7 +53,8 @@ async def _topic(
     vector = (await services.semantic.vectors_of([article.id])).get(article.id)
     chat = query.message.chat.id if query.message else query.from_user.id
     phrase = normalize_phrase(article.title)[:MAX_TOPIC_CHARS]
-    text = await add_topic(services, chat, kind, phrase, to_bytes(vector) if vector is not None else None)
+    async with services.chat_locks.hold(chat):  # as every change of the chat's topics
+        text = await add_topic(services, chat, kind, phrase, to_bytes(vector) if vector is not None else None)
     await query.answer(text.replace("“", '"').replace("”", '"')[:200])
 
 
