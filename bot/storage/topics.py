@@ -22,6 +22,7 @@ def topic_of(row: TopicRow) -> Topic:
         phrase=row.phrase,
         vector=row.vector,
         created_at=row.created_at,
+        article_id=row.article_id,
     )
 
 
@@ -33,13 +34,26 @@ class Topics:
         self._db = db
 
     async def set(
-        self, chat_id: int, kind: TopicKind, phrase: str, vector: bytes | None, *, now: datetime
+        self,
+        chat_id: int,
+        kind: TopicKind,
+        phrase: str,
+        vector: bytes | None,
+        *,
+        now: datetime,
+        article_id: int | None = None,
     ) -> Topic:
-        """Follow or mute phrase for the chat (replacing an earlier follow/mute of the same phrase)."""
+        """Follow or mute phrase for the chat (replacing an earlier follow/mute of the same phrase);
+        `article_id`: the story it was muted from (see Topic), None for a typed topic."""
         if not phrase:
             raise ValueError("a topic needs a phrase")
-        check(TopicRow, chat_id=chat_id, kind=TopicKind(kind), phrase=phrase)
-        values = {"kind": TopicKind(kind), "vector": vector, "created_at": require_aware(now, "now")}
+        check(TopicRow, chat_id=chat_id, kind=TopicKind(kind), phrase=phrase, article_id=article_id)
+        values = {
+            "kind": TopicKind(kind),
+            "vector": vector,
+            "created_at": require_aware(now, "now"),
+            "article_id": article_id,
+        }
         stmt = (
             self._db.insert(TopicRow)
             .values(chat_id=chat_id, phrase=phrase, **values)
