@@ -140,3 +140,22 @@ async def test_users_get_friendly_replies_for_values_that_do_not_fit(
     for chat in (USER_ID, ADMIN_ID):
         assert all(GENERIC not in m.text for m in emulator.sent(chat))
     assert await services.store.articles.get(article_id) is not None
+
+
+@pytest.mark.usefixtures("app")
+async def test_only_zone_keys_are_accepted_by_timezone(user: Chat, services: Services) -> None:
+    for name in ["Europe", "posixrules", "localtime", "Factory", "America/", "zone1970.tab"]:
+        assert "I don't know the time zone" in await user.ask(f"/timezone {name}")
+    assert await services.store.subscribers.get(USER_ID) is None  # refused: nothing stored
+    assert "Your time zone is now Europe/Berlin" in await user.ask("/timezone europe/berlin")
+
+
+@pytest.mark.usefixtures("app")
+async def test_a_button_press_is_answered_even_when_handling_it_fails(
+    admin: Chat, user: Chat, emulator: FakeBotAPI
+) -> None:
+    article_id = await post(admin, "Council approves budget", STORY)
+    (digest,) = await user.send("/digest")
+    emulator.fail_next("editMessageText", status=502)  # Telegram fails while the summary is expanded
+    answer = await emulator.answer_of(emulator.press(USER_ID, digest.message_id, f"x:1:{article_id}"))
+    assert GENERIC in answer["text"] and answer["show_alert"] is True
