@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, check_timezone, load_settings
+from bot.__main__ import secrets_of
+from bot.config import ConfigError, Settings, check_timezone, load_settings
 from bot.emulator import FakeBotAPI
 from tests.conftest import child_env
 
@@ -157,3 +158,11 @@ def test_bad_database_url_never_shows_its_password(monkeypatch: pytest.MonkeyPat
         with pytest.raises(ConfigError, match="DATABASE_URL") as raised:
             load_settings()
         assert PASSWORD not in str(raised.value)
+
+
+def test_logs_redact_the_token_and_the_database_password() -> None:
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, bot_token="123:tok", database_url=f"postgresql+asyncpg://u:{PASSWORD}@db/newsbot"
+    )
+    assert secrets_of(settings) == ["123:tok", PASSWORD]
+    assert secrets_of(Settings(_env_file=None)) == []  # type: ignore[call-arg]
