@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any, Final
 
 import httpx
-from telegram import BotCommandScopeChat, LinkPreviewOptions, Update
+from telegram import BotCommandScopeChat, LinkPreviewOptions, Message, MessageEntity, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
@@ -57,22 +57,47 @@ DEFAULTS: Final = Defaults(
 )
 CONTEXT_TYPES: Final = ContextTypes(context=Context, bot_data=BotData, chat_data=ChatData, user_data=UserData)
 ONLY_MESSAGES: Final = filters.UpdateType.MESSAGE
+
+
+class ForAnotherBot(filters.MessageFilter):
+    """A command addressed to another bot (`/start@other_bot` in a group): not ours to answer at all.
+
+    PTB's CommandHandler already skips these; the unknown-command fallback must skip them too.
+    """
+
+    def filter(self, message: Message) -> bool:
+        """True when the message starts with `/command@username` and username is not this bot's."""
+        entity = next(
+            (e for e in message.entities if e.type == MessageEntity.BOT_COMMAND and e.offset == 0), None
+        )
+        if entity is None:
+            return False
+        _, at, username = message.parse_entity(entity).partition("@")
+        return bool(at) and username.casefold() != (message.get_bot().username or "").casefold()
+
+
+FOR_ANOTHER_BOT: Final = ForAnotherBot()
 # A private message that is only a link: editors get it posted.
 LINK_ONLY: Final = filters.Regex(r"^\s*\S+://\S+\s*$") & ~filters.COMMAND & filters.ChatType.PRIVATE
 
 
+GENERIC_ERROR: Final = "Sorry, something went wrong on my side. Please try again in a moment."
+
+
 async def on_error(update: object, context: Context) -> None:
-    """Log and count every unhandled error and tell the user something went wrong."""
+    """Log and count every unhandled error and tell the user something went wrong (a button press: in its
+    answer, since a callback query left unanswered keeps the user's button spinning)."""
     log.error("error while handling %r", update, exc_info=context.error)
     context.services.metrics.error("handler")
-    if isinstance(update, Update) and update.effective_chat is not None:
-        try:
-            await context.bot.send_message(
-                update.effective_chat.id,
-                "Sorry, something went wrong on my side. Please try again in a moment.",
-            )
-        except TelegramError:
-            log.warning("could not report the error to chat %s", update.effective_chat.id)
+    if not isinstance(update, Update):
+        return
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(GENERIC_ERROR, show_alert=True)
+        elif update.effective_chat is not None:
+            await context.bot.send_message(update.effective_chat.id, GENERIC_ERROR)
+    except TelegramError:  # e.g. the query was answered before the error
+        log.warning("could not report the error for update %s", update.update_id)
 
 
 def register_handlers(application: NewsApplication) -> None:
@@ -85,8 +110,8 @@ def register_handlers(application: NewsApplication) -> None:
         ChatMemberHandler(counted("membership", membership.my_chat_member), ChatMemberHandler.MY_CHAT_MEMBER)
     )
     application.add_handler(InlineQueryHandler(counted("inline", inline.on_inline_query)))
-    unknown = counted("unknown", common.unknown_command)
-    application.add_handler(MessageHandler(filters.COMMAND & ONLY_MESSAGES, unknown))
+    unknown = filters.COMMAND & ONLY_MESSAGES & ~FOR_ANOTHER_BOT
+    application.add_handler(MessageHandler(unknown, counted("unknown", common.unknown_command)))
     application.add_handler(MessageHandler(LINK_ONLY & ONLY_MESSAGES, counted("link", admin.link_message)))
     plain = filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE & ONLY_MESSAGES
     application.add_handler(MessageHandler(plain, counted("text", common.plain_text)))
@@ -164,6 +189,12 @@ def build_application(
     async def post_init(application: NewsApplication) -> None:
         await start_up(application, settings, injected, metrics)
 
+    # every Bot API call (replies, digest sends) over one pooled aiohttp session; getUpdates its own,
+    # one long poll at a time
+    requests = (
+        AiohttpRequest(RequestLimits(pool_size=send_concurrency(settings) + SPARE_CONNECTIONS)),
+        AiohttpRequest(RequestLimits(pool_size=1)),
+    )
     application: NewsApplication = (
         ApplicationBuilder()
         .token(bot_token)
@@ -173,8 +204,8 @@ def build_application(
         .context_types(CONTEXT_TYPES)
         .rate_limiter(rate_limiter(settings, metrics))
         # every Bot API call (replies, digest sends) over one pooled aiohttp session; getUpdates its own
-        .request(AiohttpRequest(RequestLimits(pool_size=send_concurrency(settings) + SPARE_CONNECTIONS)))
-        .get_updates_request(AiohttpRequest(RequestLimits(pool_size=1)))  # one long poll at a time
+        .request(requests[0])
+        .get_updates_request(requests[1])
         .concurrent_updates(True)
         .post_init(post_init)
         .post_stop(stopping)
@@ -182,6 +213,7 @@ def build_application(
         .build()
     )
     register_handlers(application)
+    application.bot_data.requests = requests
     return application
 
 

@@ -15,7 +15,7 @@ from telegram import BotCommand, Update
 from bot.context import Context
 from bot.formatting import esc
 from bot.handlers import admin, common, editing, feeds, reading, subscription, topics
-from bot.handlers.access import GROUP_TYPES, chat_admins_only, editors_only, is_editor
+from bot.handlers.access import GROUP_TYPES, chat_admins_only, editors_only, is_editor, one_at_a_time
 from bot.handlers.replies import Handler, counted, reply
 
 
@@ -47,11 +47,13 @@ class Command:
     refusal: str = ""  # editors' commands: "only the outlet's editors can <refusal>"
 
     def guarded(self) -> Handler:
-        """The handler behind its access checks, each use counted (refused ones too)."""
+        """The handler behind its access checks (and, if it changes the chat, the chat's lock), each use
+        counted (refused ones too)."""
         handler = self.handler
         if self.audience == Audience.EDITORS:
             handler = editors_only(handler, self.refusal)
         if self.changes_chat != ChatChange.NO:
+            handler = one_at_a_time(handler)
             handler = chat_admins_only(handler, only_with_args=self.changes_chat == ChatChange.WITH_ARGS)
         return counted(self.name, handler)
 

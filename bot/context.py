@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
+from telegram.request import BaseRequest
 
 from bot.errors import NewsbotError
 from bot.services import Services
@@ -20,6 +21,9 @@ class BotData:
     def __init__(self) -> None:
         """Empty until `attach`."""
         self._services: Services | None = None
+        # The bot's HTTP backends: a start that fails after Bot.initialize opened them (a refused token)
+        # leaves them open, since PTB shuts down only what finished initializing; __main__ closes them.
+        self.requests: tuple[BaseRequest, ...] = ()
 
     def attach(self, services: Services) -> None:
         """Make `services` reachable from every callback context."""

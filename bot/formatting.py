@@ -21,6 +21,16 @@ REMOVED_LINE_CHARS: Final = 150
 # every chunk's tags balanced (telegramify/sulguk render Markdown, not pre-escaped HTML).
 _TOKEN = re.compile(r"<[^>]*>|&#?\w+;|[^<&]+|[<&]")
 _TAG_NAME = re.compile(r"</?\s*([a-zA-Z-]+)")
+# C0 and C1 control characters except tab and line breaks, and lone surrogates (no UTF-8 for them).
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """User text without control characters (NUL, escape...) or lone surrogates; tabs and newlines stay.
+
+    No text column can hold a NUL on PostgreSQL, and nothing a reader sees is lost.
+    """
+    return _UNPRINTABLE.sub("", text)
 
 
 def esc(text: str) -> str:

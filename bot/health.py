@@ -7,6 +7,7 @@ stops when the event loop is stuck or the application has stopped, which is what
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -20,6 +21,16 @@ if TYPE_CHECKING:  # `python -m bot.health` runs every minute: it imports no mor
 HEARTBEAT_SECONDS: Final = 30.0
 STALE_AFTER: Final = 3 * HEARTBEAT_SECONDS  # three missed beats: unhealthy
 JOB_NAME: Final = "heartbeat"
+
+
+def check_writable(path: Path) -> None:
+    """Raise OSError unless the bot can write the heartbeat file; a file this creates reads as stale,
+    so the health check stays red until start-up has finished."""
+    existed = path.exists()
+    with path.open("a", encoding="utf-8"):
+        pass
+    if not existed:
+        os.utime(path, (0, 0))
 
 
 def beat(path: Path) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.clock import Clock
 from bot.config import Settings
@@ -13,6 +13,7 @@ from bot.digest.schedule import DigestSchedule
 from bot.ingest.feeds import FeedPoller
 from bot.ingest.fetch import Fetcher
 from bot.ingest.pipeline import Ingestor
+from bot.locks import ChatLocks
 from bot.monitoring.alerts import Alerts
 from bot.monitoring.exporter import MetricsExporter
 from bot.monitoring.metrics import Metrics
@@ -41,6 +42,8 @@ class Services:
     metrics: Metrics
     alerts: Alerts
     exporter: MetricsExporter | None
+    # Held by everything that changes a chat's settings, topics or job (bot.handlers.access.one_at_a_time).
+    chat_locks: ChatLocks = field(default_factory=ChatLocks)
 
     def is_admin(self, user_id: int | None) -> bool:
         """Whether `user_id` is one of the configured editors."""

@@ -19,8 +19,9 @@ import httpx
 from telegram import Bot
 from telegram.ext import JobQueue
 
+from bot import health
 from bot.clock import Clock, utc_now
-from bot.config import Settings
+from bot.config import Settings, StartupError
 from bot.delivery.engine import BlockedHook, DeliveryEngine, EngineConfig, MigratedHook
 from bot.digest.planner import DigestPlanner, FanOut
 from bot.digest.render import DigestRenderer
@@ -29,6 +30,7 @@ from bot.ingest.feeds import FeedPoller
 from bot.ingest.fetch import Fetcher, FetchLimits
 from bot.ingest.meta import LanguageDetector
 from bot.ingest.pipeline import Ingestor
+from bot.locks import ChatLocks
 from bot.monitoring.alerts import Alerts
 from bot.monitoring.exporter import MetricsExporter
 from bot.monitoring.metrics import Metrics
@@ -36,7 +38,8 @@ from bot.semantic.search import SemanticSearch
 from bot.semantic.worker import SummaryWorker
 from bot.services import Services
 from bot.storage import Store
-from summarizer import Summarizer, load_summarizer
+from bot.storage.errors import DatabaseOpenError
+from summarizer import ModelLoadError, Summarizer, UnknownBackendError, load_summarizer
 from summarizer.embedding import Embedder, load_embedder
 
 
@@ -55,9 +58,15 @@ async def load_worker(settings: Settings, injected: Injected, metrics: Metrics) 
     """The inference worker: injected models, else loaded (in threads) as the settings say."""
     summarizer = injected.summarizer
     if summarizer is None:
-        summarizer = await asyncio.to_thread(
-            load_summarizer, settings.summarizer, settings.summarizer_model, settings.summarizer_device
-        )
+        try:
+            summarizer = await asyncio.to_thread(
+                load_summarizer, settings.summarizer, settings.summarizer_model, settings.summarizer_device
+            )
+        except UnknownBackendError as exc:
+            raise StartupError("SUMMARIZER", str(exc)) from None
+        except ModelLoadError as exc:
+            variable = "SUMMARIZER_MODEL" if settings.summarizer == "abstractive" else "SUMMARIZER"
+            raise StartupError(variable, str(exc)) from None
     embedder = injected.embedder
     if embedder is None and settings.semantic:
         # The extractive backend's MiniLM is the embedder's model: shared, not loaded twice.
@@ -188,6 +197,19 @@ def digest_for(
     return fanout, schedule
 
 
+async def open_store(settings: Settings) -> Store:
+    """Check the heartbeat file can be written, then open and migrate the database; StartupError if not."""
+    if settings.heartbeat_file is not None:
+        try:
+            health.check_writable(settings.heartbeat_file)
+        except OSError as exc:
+            raise StartupError("HEARTBEAT_FILE", f"cannot write {settings.heartbeat_file}: {exc}") from None
+    try:
+        return await Store.open(settings.database_url)
+    except DatabaseOpenError as exc:
+        raise StartupError("DATABASE_URL", str(exc)) from None
+
+
 async def build_services(
     settings: Settings,
     bot: Bot,
@@ -198,7 +220,7 @@ async def build_services(
     """Open the store, load the models and wire every collaborator; the store is closed on failure."""
     injected = injected or Injected()
     clock = injected.clock
-    store = await Store.open(settings.database_url)
+    store = await open_store(settings)
     try:
         worker = await load_worker(settings, injected, metrics)
     except BaseException:
@@ -216,7 +238,8 @@ async def build_services(
     )
     engine = DeliveryEngine(bot, store, clock, engine_config(settings), metrics=metrics, alerts=alerts)
     fanout, schedule = digest_for(settings, job_queue, store, renderer, engine, metrics, alerts, clock)
-    engine.on_blocked, engine.on_migrated = _follow_chat(store, schedule)
+    locks = ChatLocks()
+    engine.on_blocked, engine.on_migrated = _follow_chat(store, schedule, locks)
     return Services(
         settings=settings,
         store=store,
@@ -233,19 +256,26 @@ async def build_services(
         metrics=metrics,
         alerts=alerts,
         exporter=exporter_for(settings, metrics, store),
+        chat_locks=locks,
     )
 
 
-def _follow_chat(store: Store, schedule: DigestSchedule) -> tuple[BlockedHook, MigratedHook]:
-    """The engine's hooks: a blocked chat loses its job; a migrated one's job moves to the new id."""
+def _follow_chat(
+    store: Store, schedule: DigestSchedule, locks: ChatLocks
+) -> tuple[BlockedHook, MigratedHook]:
+    """The engine's hooks: a blocked chat loses its job; a migrated one's job moves to the new id (each
+    under the chat's lock, so a settings change in flight cannot put a job back)."""
 
     async def blocked(chat_id: int) -> None:
-        schedule.unschedule(chat_id)
+        async with locks.hold(chat_id):
+            schedule.unschedule(chat_id)
 
     async def migrated(old_chat_id: int, new_chat_id: int) -> None:
-        schedule.unschedule(old_chat_id)
-        sub = await store.subscribers.get(new_chat_id)
-        if sub is not None and sub.subscribed and not sub.blocked:
-            schedule.schedule(sub)
+        async with locks.hold(old_chat_id):
+            schedule.unschedule(old_chat_id)
+        async with locks.hold(new_chat_id):
+            sub = await store.subscribers.get(new_chat_id)
+            if sub is not None and sub.subscribed and not sub.blocked:
+                schedule.schedule(sub)
 
     return blocked, migrated

@@ -105,3 +105,13 @@ async def test_group_digest_follow_button_is_for_admins(
     allowed = await group.answer_of(group.press(GROUP, sent.message_id, data, user_id=GROUP_ADMIN))
     assert "Following" in allowed["text"]
     assert [t.kind for t in await services.store.topics.of_chat(GROUP)] == ["follow"]
+
+
+async def test_commands_addressed_to_another_bot_are_ignored(group: FakeBotAPI, app: Any) -> None:
+    assert app.bot.username == group.bot_username == "newsbot"  # what getMe told the bot
+    for text in ["/start@other_bot", "/subscribe@other_bot", "/frobnicate@other_bot now", "/help@Other_Bot"]:
+        group.send_message(GROUP, text, user_id=GROUP_ADMIN, chat_type="group")
+    assert "/subscribe" in await say(group, MEMBER, "/start@NewsBot")  # ours, in any letter case
+    assert len(group.sent(GROUP)) == 1  # nothing at all for the four addressed to another bot
+    assert "don't know the command /frobnicate" in await say(group, MEMBER, "/frobnicate@newsbot")
+    assert "don't know the command /frobnicate" in await say(group, MEMBER, "/frobnicate")

@@ -195,3 +195,40 @@ async def test_stale_buttons_get_a_friendly_answer(
     answer = await emulator.answer_of(emulator.press(USER_ID, digest.message_id, f"f:{article_id}"))
     assert "removed" in answer["text"] and answer["show_alert"] is True
     assert await services.store.topics.of_chat(USER_ID) == []
+
+
+async def test_mute_button_hides_that_story_and_its_other_reports_not_its_subject(
+    admin: Chat, user: Chat, emulator: FakeBotAPI, services: Services
+) -> None:
+    rail = [await post(admin, *item) for item in SAME_EVENT[0][:2]]  # one strike, two outlets
+    bus = await post(admin, *DIFFERENT_EVENTS[0])  # another strike: same subject, different event
+    vectors = await services.semantic.vectors_of([*rail, bus])
+    # The old rule (the story's embedding at the topic threshold) hid the bus strike too.
+    assert float(vectors[rail[0]] @ vectors[bus]) >= services.settings.topic_min_similarity
+    await user.ask("/mute eruption")  # a typed mute: still by meaning
+    await post(admin, *DIFFERENT_EVENTS[2])  # the volcano
+    (digest,) = await user.send("/digest")
+    assert "Volcano" not in digest.text
+    mute = next(
+        b["callback_data"]
+        for b in buttons(digest.reply_markup)
+        if b["callback_data"] in {f"m:{i}" for i in rail}
+    )
+    answer = await emulator.answer_of(emulator.press(USER_ID, digest.message_id, mute))
+    assert answer["text"].startswith("Muted this story")
+    later = await post(admin, *SAME_EVENT[0][2])  # a third report of that strike, after the mute
+    (after,) = await user.send("/digest")
+    for title, _ in SAME_EVENT[0]:
+        assert title not in after.text
+    assert DIFFERENT_EVENTS[0][0] in after.text and "Volcano" not in after.text
+    (topic, story) = await services.store.topics.of_chat(USER_ID)
+    assert not topic.is_story and story.is_story and story.article_id == int(mute[2:]) and later not in rail
+    listing = await user.ask("/topics")
+    assert "Muted: eruption\n(stories with these words or on these subjects are left out)" in listing
+    assert (
+        f"Muted stories: {story.phrase}\n(each of these stories, and other reports of the same event"
+        in listing
+    )
+    assert "Removed" in await user.ask(f"/unmute {story.phrase}")
+    (back,) = await user.send("/digest")
+    assert any(title in back.text for title, _ in SAME_EVENT[0])

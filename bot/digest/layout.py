@@ -82,7 +82,13 @@ def arrange(
     kept: list[Article] = []
     scores: dict[int, float] = {}
     for article in articles:
-        verdict = judge(article, vectors.get(article.id), topics, topic_min_similarity)
+        verdict = judge(
+            article,
+            vectors.get(article.id),
+            topics,
+            topic_min_similarity,
+            story_min_similarity=merge_min_similarity,
+        )
         if not verdict.muted:
             kept.append(article)
             scores[article.id] = verdict.follow_score

@@ -1,6 +1,7 @@
 """Who may do what, in one place: editors (ADMIN_IDS) post, delete and manage feeds; a chat's digest is
 changed by anyone in a private chat, in a group by its admins and the outlet's editors, and in any other
-chat (a channel, a type Telegram may add) by no one: a channel's buttons are pressed by its viewers.
+chat (a channel, a type Telegram may add) by no one: a channel's buttons are pressed by its viewers; and one
+such change at a time per chat (`one_at_a_time`).
 
 A group's subscription, digest time, zone, layout and topics are shared by every member, so only the
 group's admins (Telegram's getChatMember: owner or administrator), an anonymous admin posting as the group,
@@ -19,7 +20,7 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
 
 from bot.context import Context
-from bot.handlers.replies import Handler, reply, user_id
+from bot.handlers.replies import Handler, chat_id, reply, user_id
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,22 @@ def editors_only(callback: Handler, action: str) -> Handler:
         await callback(update, context)
 
     return guarded
+
+
+def one_at_a_time(callback: Handler) -> Handler:
+    """Wrap a command that changes the chat's settings, topics or job: the chat's changes take turns.
+
+    Updates are handled concurrently; without this, /settime and /timezone sent back to back could each
+    schedule the job from its own snapshot (the later-finishing one stale), and concurrent /follows could
+    each see room under the topic limit.
+    """
+
+    @functools.wraps(callback)
+    async def serialized(update: Update, context: Context) -> None:
+        async with context.services.chat_locks.hold(chat_id(update)):
+            await callback(update, context)
+
+    return serialized
 
 
 def chat_admins_only(callback: Handler, *, only_with_args: bool = False) -> Handler:

@@ -44,7 +44,8 @@ async def on_button(update: Update, context: Context) -> None:
 async def _topic(
     update: Update, context: Context, query: CallbackQuery, press: Press, article: Article
 ) -> None:
-    """👍 / 🔇: follow or mute stories like this article (by its title and meaning)."""
+    """👍 follows stories like this article (its title and meaning); 🔇 mutes this story (and other
+    reports of the same event)."""
     if not await may_change_chat(update, context):
         await query.answer(REFUSAL, show_alert=True)
         return
@@ -53,7 +54,10 @@ async def _topic(
     vector = (await services.semantic.vectors_of([article.id])).get(article.id)
     chat = query.message.chat.id if query.message else query.from_user.id
     phrase = normalize_phrase(article.title)[:MAX_TOPIC_CHARS]
-    text = await add_topic(services, chat, kind, phrase, to_bytes(vector) if vector is not None else None)
+    story = article.id if kind == TopicKind.MUTE else None  # 🔇 mutes this story, not its subject
+    encoded = to_bytes(vector) if vector is not None else None
+    async with services.chat_locks.hold(chat):  # as every change of the chat's topics
+        text = await add_topic(services, chat, kind, phrase, encoded, story=story)
     await query.answer(text.replace("“", '"').replace("”", '"')[:200])
 
 
@@ -62,7 +66,7 @@ async def _expand(
 ) -> None:
     """▾ summary: expand (or collapse) the item in place; too long or too old to edit → a new message."""
     message = query.message
-    if not isinstance(message, Message):
+    if not isinstance(message, Message) or message.text is None:
         await query.answer(UNSUPPORTED)
         return
     edited = toggle_item(message.text_html, press.numbers[0], summary_line(article))

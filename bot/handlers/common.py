@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import Context
-from bot.formatting import esc
+from bot.formatting import esc, printable
 from bot.handlers.access import is_editor
 from bot.handlers.replies import reply
 
@@ -27,7 +27,7 @@ async def start(update: Update, context: Context) -> None:
 async def unknown_command(update: Update, context: Context) -> None:
     """Point users who typed an unknown command to /help."""
     text = update.effective_message.text if update.effective_message else ""
-    command = (text or "").split(maxsplit=1)[0] if text else ""
+    command = printable(text or "").split(maxsplit=1)[0] if text else ""
     await reply(
         update, context, f"I don't know the command {esc(command[:64])}. Send /help to see what I can do."
     )

@@ -8,7 +8,7 @@ from datetime import timedelta
 from telegram import Update
 
 from bot.context import Context
-from bot.formatting import esc
+from bot.formatting import esc, printable
 from bot.handlers.progress import with_progress
 from bot.handlers.replies import reply, user_id
 from bot.ingest.pipeline import clip_title
@@ -35,7 +35,9 @@ async def addfeed(update: Update, context: Context) -> None:
 
     async def work() -> str:
         normalized, parsed, etag, last_modified = await poller.read(url)
-        title = clip_title(parsed.title) or clip_title(normalized)  # a URL may be longer than a title
+        title = clip_title(printable(parsed.title)) or clip_title(
+            normalized
+        )  # a URL may be longer than a title
         feed, created = await store.feeds.add(
             url=normalized, title=title, added_by=user_id(update) or 0, now=services.clock()
         )

@@ -7,7 +7,7 @@ from typing import Final
 from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
 
 from bot.context import Context
-from bot.formatting import article_html, safe_href
+from bot.formatting import article_html, printable, safe_href
 from bot.storage import Article
 
 PAGE_SIZE: Final = 20  # Telegram accepts at most 50 results per answer
@@ -40,7 +40,7 @@ async def on_inline_query(update: Update, context: Context) -> None:
     if query is None:
         return
     services = context.services
-    text = query.query.strip()[:MAX_QUERY_CHARS]
+    text = printable(query.query).strip()[:MAX_QUERY_CHARS]
     start = _offset(query.offset)
     wanted = start + PAGE_SIZE + 1  # one more than the page tells whether there is a next page
     if text:

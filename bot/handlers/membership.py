@@ -35,6 +35,8 @@ async def my_chat_member(update: Update, context: Context) -> None:
             log.info("added to %s %s (%s)", change.chat.type, chat_id, change.chat.title or "")
             await send_html(context.bot, chat_id, GROUP_WELCOME)
         return
-    await context.services.store.subscribers.mark_blocked(chat_id)
-    context.services.schedule.unschedule(chat_id)
+    services = context.services
+    async with services.chat_locks.hold(chat_id):  # a settings change in flight cannot reschedule it
+        await services.store.subscribers.mark_blocked(chat_id)
+        services.schedule.unschedule(chat_id)
     log.info("chat %s blocked the bot or removed it: its digest is stopped", chat_id)

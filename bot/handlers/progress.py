@@ -17,6 +17,7 @@ from bot.delivery.send import send_html
 from bot.formatting import esc, split_message
 from bot.handlers.replies import chat_id
 from bot.ingest import IngestError
+from bot.storage.errors import InvalidValueError
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,8 @@ async def _show(context: Context, placeholder: Message, html_text: str) -> None:
 async def with_progress(update: Update, context: Context, work: Callable[[], Awaitable[str]]) -> None:
     """Reply "Working…" at once, run `work` (which returns the HTML result) and edit the reply into it.
 
-    An IngestError becomes its reason; any other error is logged and becomes a generic apology.
+    An IngestError becomes its reason, a value that does not fit the database says so; any other error
+    is logged and becomes a generic apology.
     """
     chat = chat_id(update)
     typing = asyncio.create_task(_keep_typing(context, chat))
@@ -57,6 +59,8 @@ async def with_progress(update: Update, context: Context, work: Callable[[], Awa
             result = await work()
         except IngestError as exc:
             await _show(context, placeholder, esc(str(exc)))
+        except InvalidValueError as exc:  # e.g. a page or feed title no column can hold
+            await _show(context, placeholder, esc(f"That can't be stored ({exc})."))
         except Exception:  # a bug, not bad input: log it, and still replace "Working…" (no second reply)
             log.exception("ingest failed in chat %s", chat)
             await _show(context, placeholder, "Sorry, something went wrong on my side. Please try again.")

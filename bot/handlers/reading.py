@@ -9,7 +9,7 @@ from telegram.error import BadRequest
 
 from bot.context import Context
 from bot.digest.preview import preview
-from bot.formatting import Reader, article_html, articles_html, esc, visible_len
+from bot.formatting import Reader, article_html, articles_html, esc, printable, visible_len
 from bot.handlers.replies import chat_id, reply
 from bot.storage import Article, Layout
 
@@ -82,7 +82,7 @@ async def send_article(update: Update, context: Context, article: Article, reade
 
 async def search(update: Update, context: Context) -> None:
     """Find stored articles by meaning and by words, most relevant first."""
-    query = " ".join(context.args or []).strip()
+    query = printable(" ".join(context.args or [])).strip()
     if not query:
         await reply(
             update, context, "Usage: /search &lt;words&gt;, e.g. <code>/search election results</code>."

@@ -8,7 +8,7 @@ from telegram import Update
 
 from bot.config import check_timezone, parse_hhmm
 from bot.context import Context
-from bot.formatting import esc
+from bot.formatting import esc, printable
 from bot.handlers.replies import chat_id, reply
 from bot.services import Services
 from bot.storage import Layout, Subscriber
@@ -88,7 +88,7 @@ async def timezone(update: Update, context: Context) -> None:
             raise ValueError("one argument expected")
         zone = None if args[0].casefold() == DEFAULT else check_timezone(args[0])
     except ValueError:
-        shown = esc(" ".join(args)[:64]) if args else ""
+        shown = esc(printable(" ".join(args))[:64]) if args else ""
         prefix = f"I don't know the time zone “{shown}”. " if shown else ""
         await reply(
             update,

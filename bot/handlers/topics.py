@@ -15,15 +15,29 @@ from bot.storage.types import Topic, TopicKind
 _VERB = {TopicKind.FOLLOW: "Following", TopicKind.MUTE: "Muted"}
 
 
-async def add_topic(services: Services, chat: int, kind: TopicKind, phrase: str, vector: bytes | None) -> str:
-    """Follow or mute a phrase for the chat; return the reply (a refusal when the list is full)."""
+async def add_topic(
+    services: Services,
+    chat: int,
+    kind: TopicKind,
+    phrase: str,
+    vector: bytes | None,
+    *,
+    story: int | None = None,
+) -> str:
+    """Follow or mute a phrase for the chat; return the reply (a refusal when the list is full).
+
+    `story`: the article a 🔇 button mutes (its title is the phrase, its embedding the vector): only that
+    story and other reports of the same event are left out. The caller holds the chat's lock.
+    """
     known = await services.store.topics.of_chat(chat)
     if len(known) >= MAX_TOPICS and all(t.phrase != phrase for t in known):
         return f"You already have {MAX_TOPICS} topics — remove one with /unfollow or /unmute first."
     if vector is None:
         embedded = await services.semantic.embed_one(phrase)
         vector = to_bytes(embedded) if embedded is not None else None
-    await services.store.topics.set(chat, kind, phrase, vector, now=services.clock())
+    await services.store.topics.set(chat, kind, phrase, vector, now=services.clock(), article_id=story)
+    if story is not None:
+        return f"Muted this story (“{esc(phrase)}”) and other reports of it. /topics lists your topics."
     return f"{_VERB[kind]} “{esc(phrase)}”. /topics lists your topics."
 
 
@@ -81,20 +95,34 @@ async def unmute(update: Update, context: Context) -> None:
     await _remove(update, context, TopicKind.MUTE)
 
 
+# What each kind of topic matches, as /topics says it.
+_MATCHES = {
+    "follow": "stories with these words or on these subjects come first",
+    "mute": "stories with these words or on these subjects are left out",
+    "story": "each of these stories, and other reports of the same event, is left out",
+}
+
+
 def topics_html(topics: list[Topic]) -> str:
-    """The /topics listing."""
+    """The /topics listing: followed topics, muted topics and muted stories, each with what it matches."""
     if not topics:
         return (
             "You follow no topics yet.\n"
             "/follow <i>words</i> puts matching stories first in your digest; "
             "/mute <i>words</i> leaves them out. Matching goes by meaning too: "
-            "following “EU” also finds “European Union”."
+            "following “EU” also finds “European Union”. "
+            "A digest's 🔇 button mutes just that story (and other reports of it)."
         )
+    groups = [
+        ("Following", "follow", [t for t in topics if t.kind == TopicKind.FOLLOW]),
+        ("Muted", "mute", [t for t in topics if t.kind == TopicKind.MUTE and not t.is_story]),
+        ("Muted stories", "story", [t for t in topics if t.kind == TopicKind.MUTE and t.is_story]),
+    ]
     lines = ["<b>Your topics</b>"]
-    for kind, title in _VERB.items():
-        phrases = [esc(t.phrase) for t in topics if t.kind == kind]
-        if phrases:
-            lines.append(f"{title}: " + ", ".join(phrases))
+    for title, key, members in groups:
+        if members:
+            phrases = ", ".join(esc(t.phrase) for t in members)
+            lines.append(f"{title}: {phrases}\n<i>({_MATCHES[key]})</i>")
     lines.append("\n/unfollow <i>words</i> or /unmute <i>words</i> removes one.")
     return "\n".join(lines)
 

@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Final
 
 from bot.clock import Clock
+from bot.formatting import printable
 from bot.ingest.clean import clean
 from bot.ingest.errors import DuplicateError, EmptyTextError, JunkOnlyError, TooLongError
 from bot.ingest.extract import extract_article
@@ -117,6 +118,7 @@ class Ingestor:
             raise EmptyTextError("There is no text to post.")
         if looks_binary(draft.body):
             raise EmptyTextError("That looks like binary data, not an article.")
+        draft = replace(draft, title=printable(draft.title), body=printable(draft.body))
         cleaned = await asyncio.to_thread(clean, draft.body)
         body = cleaned.text
         if not body:

@@ -10,6 +10,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
+from bot.formatting import printable
 from bot.storage.types import Article, Topic, TopicKind
 
 MAX_TOPIC_CHARS: Final = 60
@@ -21,7 +22,7 @@ Vector = npt.NDArray[np.float32]
 
 def normalize_phrase(text: str) -> str:
     """The stored form of a topic: NFKC, whitespace collapsed, clipped; case is kept for display."""
-    phrase = " ".join(unicodedata.normalize("NFKC", text).split())
+    phrase = " ".join(unicodedata.normalize("NFKC", printable(text)).split())
     return phrase[:MAX_TOPIC_CHARS].strip()
 
 
@@ -49,14 +50,30 @@ def judge(
     vector: Vector | None,
     topics: list[tuple[Topic, Vector | None]],
     min_similarity: float,
+    *,
+    story_min_similarity: float,
 ) -> TopicVerdict:
-    """Match one article against the topics: whole words, or embedding cosine >= min_similarity."""
-    article_words = words_of(f"{article.title} {article.summary} {article.body}")
+    """Match one article against the topics.
+
+    A typed topic matches by whole words, or by embedding cosine >= min_similarity (the phrase's meaning).
+    A story muted from its button matches that article, and others whose embedding is as close to it as
+    two reports of one event (>= story_min_similarity, the digest's merge threshold): the same story told
+    elsewhere, not every story on the subject (article-to-article cosines at the topic threshold take in
+    a tenth of unrelated articles; see bench/README.md).
+    """
+    article_words: set[str] | None = None  # read only if a typed topic needs them
     muted, best = False, 0.0
     for topic, topic_vector in topics:
         similarity = float(vector @ topic_vector) if vector is not None and topic_vector is not None else 0.0
-        by_words = words_match(topic.phrase, article_words)
-        if not by_words and similarity < min_similarity:
+        if topic.is_story:
+            by_words = article.id == topic.article_id
+            threshold = story_min_similarity
+        else:
+            if article_words is None:
+                article_words = words_of(f"{article.title} {article.summary} {article.body}")
+            by_words = words_match(topic.phrase, article_words)
+            threshold = min_similarity
+        if not by_words and similarity < threshold:
             continue
         if topic.kind == TopicKind.MUTE:
             muted = True

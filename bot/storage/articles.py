@@ -13,7 +13,6 @@ from bot.storage.errors import DuplicateArticleError
 from bot.storage.hashing import content_hash
 from bot.storage.models import (
     SOURCE_NAME_MAX_LENGTH,
-    SOURCE_URL_MAX_LENGTH,
     TITLE_MAX_LENGTH,
     ArticleEmbeddingRow,
     ArticleRevisionRow,
@@ -27,6 +26,7 @@ from bot.storage.search import (
     sqlite_search,
 )
 from bot.storage.types import Article, ArticleMeta, EditField
+from bot.storage.values import check, fits
 
 
 def _article(row: ArticleRow) -> Article:
@@ -68,11 +68,17 @@ class Articles:
         created_at: datetime,
         meta: ArticleMeta | None = None,
     ) -> Article:
-        """Store an article; raise DuplicateArticleError if its normalized body is already stored."""
-        if len(title) > TITLE_MAX_LENGTH:
-            raise ValueError(f"title longer than {TITLE_MAX_LENGTH} characters")
-        if source_url is not None and len(source_url) > SOURCE_URL_MAX_LENGTH:
-            raise ValueError(f"source_url longer than {SOURCE_URL_MAX_LENGTH} characters")
+        """Store an article; raise DuplicateArticleError if its normalized body is already stored, and
+        InvalidValueError if a value does not fit its column."""
+        check(
+            ArticleRow,
+            title=title,
+            body=body,
+            summary=summary,
+            summarizer=summarizer,
+            posted_by=posted_by,
+            source_url=source_url,
+        )
         require_aware(created_at, "created_at")
         meta = meta or ArticleMeta()
         digest = content_hash(title, body)
@@ -152,13 +158,16 @@ class Articles:
             return await session.scalar(select(ArticleRow.id).where(ArticleRow.content_hash == digest))
 
     async def get(self, article_id: int) -> Article | None:
-        """Return the article with this id, or None."""
+        """Return the article with this id, or None (also for ids no article can have)."""
+        if not fits(ArticleRow.id, article_id):
+            return None
         async with self._db.sessions() as session:
             row = await session.get(ArticleRow, article_id)
             return None if row is None else _article(row)
 
     async def get_many(self, article_ids: list[int]) -> list[Article]:
         """Return the articles with these ids, in the order given (missing ids are skipped)."""
+        article_ids = [i for i in article_ids if fits(ArticleRow.id, i)]
         if not article_ids:
             return []
         found = {
@@ -174,6 +183,8 @@ class Articles:
 
     async def id_by_url(self, url: str) -> tuple[int, str] | None:
         """Return (id, title) of the oldest article stored with this source URL, or None."""
+        if not fits(ArticleRow.source_url, url):
+            return None
         stmt = (
             select(ArticleRow.id, ArticleRow.title)
             .where(ArticleRow.source_url == url)
@@ -222,13 +233,15 @@ class Articles:
 
     async def delete(self, article_id: int) -> bool:
         """Delete the article (and its search entry and embedding); return True if it existed."""
+        if not fits(ArticleRow.id, article_id):
+            return False
         async with self._db.sessions.begin() as session:
             result = await session.execute(delete(ArticleRow).where(ArticleRow.id == article_id))
             return bool(cast(CursorResult[Any], result).rowcount)
 
     async def set_embedding(self, article_id: int, model: str, vector: bytes) -> None:
         """Store (or replace) an article's embedding."""
-        values = {"article_id": article_id, "model": model, "vector": vector}
+        values = check(ArticleEmbeddingRow, article_id=article_id, model=model, vector=vector)
         stmt = (
             self._db.insert(ArticleEmbeddingRow)
             .values(values)
@@ -253,6 +266,7 @@ class Articles:
 
     async def embeddings(self, article_ids: list[int], model: str) -> dict[int, bytes]:
         """Vector bytes of these articles' embeddings (articles without one are absent)."""
+        article_ids = [i for i in article_ids if fits(ArticleEmbeddingRow.article_id, i)]
         if not article_ids:
             return {}
         emb = ArticleEmbeddingRow

@@ -9,13 +9,15 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime, time
 from typing import Any, Final, TypeVar
 
-from sqlalchemy import Table, event
+from sqlalchemy import Table, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 from bot.storage import migrate as migrations
+from bot.storage.errors import DatabaseOpenError
 
 SQLITE_BUSY_TIMEOUT_MS: Final = 30_000
 # Ids per IN (...) list: far below SQLite's 32766 bound parameters and PostgreSQL's 65535.
@@ -42,6 +44,22 @@ def require_naive_time(value: time) -> time:
     if value.tzinfo is not None:
         raise ValueError(f"digest_time must be a naive wall-clock time, got {value!r}")
     return value
+
+
+def open_error(url: str, exc: BaseException) -> DatabaseOpenError:
+    """The one-line error for a database that cannot be opened; its password never appears."""
+    parsed = make_url(url)
+    if isinstance(exc, DBAPIError):
+        reason = str(exc.orig)
+    elif isinstance(exc, OSError) and exc.strerror:
+        reason = f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
+    else:
+        reason = str(exc) or type(exc).__name__
+    reason = " ".join(reason.split())
+    if parsed.password:
+        reason = reason.replace(str(parsed.password), "***")
+    shown = parsed.render_as_string(hide_password=True)
+    return DatabaseOpenError(f"cannot open the database {shown}: {reason}")
 
 
 def is_memory_sqlite(url: str) -> bool:
@@ -89,14 +107,23 @@ class Database:
 
     @classmethod
     async def open(cls, url: str, *, migrate: bool = True) -> Database:
-        """Create the engine for url and, unless migrate is False, run `alembic upgrade head`."""
-        engine = create_engine(url)
+        """Create the engine for url, check it connects and, unless migrate is False, run `alembic upgrade
+        head`; raise DatabaseOpenError (naming the URL without its password) when any of that fails."""
         try:
+            engine = create_engine(url)
+        except OSError as exc:  # the SQLite file's folder cannot be created
+            raise open_error(url, exc) from None
+        try:
+            async with engine.connect() as connection:  # reachable, creatable: fail here, in our loop
+                await connection.execute(text("SELECT 1"))
             if migrate and is_memory_sqlite(url):
                 async with engine.begin() as connection:  # the one shared connection holds the database
                     await connection.run_sync(migrations.upgrade_connection)
             elif migrate:
                 await asyncio.to_thread(migrations.upgrade, url)
+        except (OSError, SQLAlchemyError) as exc:
+            await engine.dispose()
+            raise open_error(url, exc) from None
         except BaseException:
             await engine.dispose()
             raise

@@ -23,3 +23,15 @@ class SubscriberNotFoundError(StorageError, LookupError):
     def __init__(self, chat_id: int) -> None:
         super().__init__(f"no subscriber for chat {chat_id}")
         self.chat_id = chat_id
+
+
+class DatabaseOpenError(StorageError):
+    """The database cannot be created, opened, reached or migrated; the message shows no password."""
+
+
+class InvalidValueError(StorageError, ValueError):
+    """A value does not fit its column (too long, a NUL character, an integer out of range)."""
+
+    def __init__(self, column: str, problem: str) -> None:
+        super().__init__(f"{column}: {problem}")
+        self.column = column

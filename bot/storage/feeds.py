@@ -11,13 +11,12 @@ from sqlalchemy import CursorResult, delete, or_, select, update
 from bot.storage.database import Database
 from bot.storage.models import (
     ETAG_MAX_LENGTH,
-    FEED_URL_MAX_LENGTH,
     LAST_MODIFIED_MAX_LENGTH,
-    TITLE_MAX_LENGTH,
     FeedEntryRow,
     FeedRow,
 )
 from bot.storage.types import Feed
+from bot.storage.values import check, fits
 
 
 def _feed(row: FeedRow) -> Feed:
@@ -47,10 +46,7 @@ class Feeds:
 
     async def add(self, *, url: str, title: str, added_by: int, now: datetime) -> tuple[Feed, bool]:
         """Store a feed; return (feed, created) where created is False if the URL was already followed."""
-        if len(url) > FEED_URL_MAX_LENGTH:
-            raise ValueError(f"feed url longer than {FEED_URL_MAX_LENGTH} characters")
-        if len(title) > TITLE_MAX_LENGTH:
-            raise ValueError(f"feed title longer than {TITLE_MAX_LENGTH} characters")
+        check(FeedRow, url=url, title=title, added_by=added_by)
         stmt = (
             self._db.insert(FeedRow)
             .values(url=url, title=title, added_by=added_by, created_at=now, failures=0, next_poll_at=None)
@@ -64,7 +60,9 @@ class Feeds:
             return _feed(row), created
 
     async def get(self, feed_id: int) -> Feed | None:
-        """Return the feed with this id, or None."""
+        """Return the feed with this id, or None (also for ids no feed can have)."""
+        if not fits(FeedRow.id, feed_id):
+            return None
         async with self._sessions() as session:
             row = await session.get(FeedRow, feed_id)
             return None if row is None else _feed(row)
@@ -86,6 +84,8 @@ class Feeds:
 
     async def remove(self, feed_id: int) -> bool:
         """Stop following a feed (its seen entries go with it); True if it existed."""
+        if not fits(FeedRow.id, feed_id):
+            return False
         async with self._sessions.begin() as session:
             await session.execute(delete(FeedEntryRow).where(FeedEntryRow.feed_id == feed_id))
             result = await session.execute(delete(FeedRow).where(FeedRow.id == feed_id))

@@ -226,6 +226,8 @@ class TopicRow(Base):
     phrase: Mapped[str] = mapped_column(String(TOPIC_MAX_LENGTH))
     vector: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The story a 🔇 button muted (that article and the same event elsewhere); NULL for typed topics.
+    article_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class DigestTextRow(Base):

@@ -13,6 +13,7 @@ from bot.storage.errors import SubscriberNotFoundError
 from bot.storage.models import DigestDeliveryRow, SubscriberRow, TopicRow
 from bot.storage.topics import topic_of
 from bot.storage.types import DigestDefaults, Layout, Subscriber, Topic
+from bot.storage.values import check
 
 Slot = tuple[time, str]  # a resolved schedule: local digest time and zone
 
@@ -48,6 +49,7 @@ class Subscribers:
     ) -> Subscriber:
         """Return the chat's subscriber, creating an unsubscribed one if missing: with this time and zone,
         or (None) following the outlet's defaults."""
+        check(SubscriberRow, chat_id=chat_id, timezone=timezone)
         values = {
             "chat_id": chat_id,
             "subscribed": False,
@@ -88,6 +90,7 @@ class Subscribers:
 
     async def set_timezone(self, chat_id: int, timezone: str | None, *, now: datetime) -> Subscriber:
         """Set the chat's IANA zone name (validation is the caller's job); None follows the default."""
+        check(SubscriberRow, timezone=timezone)
         return await self._update(chat_id, timezone=timezone, schedule_changed_at=require_aware(now, "now"))
 
     async def set_layout(self, chat_id: int, layout: Layout) -> Subscriber:

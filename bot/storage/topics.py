@@ -8,8 +8,9 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, delete, select
 
 from bot.storage.database import Database, require_aware
-from bot.storage.models import TOPIC_MAX_LENGTH, TopicRow
+from bot.storage.models import TopicRow
 from bot.storage.types import Topic, TopicKind
+from bot.storage.values import check, fits
 
 
 def topic_of(row: TopicRow) -> Topic:
@@ -21,6 +22,7 @@ def topic_of(row: TopicRow) -> Topic:
         phrase=row.phrase,
         vector=row.vector,
         created_at=row.created_at,
+        article_id=row.article_id,
     )
 
 
@@ -32,12 +34,26 @@ class Topics:
         self._db = db
 
     async def set(
-        self, chat_id: int, kind: TopicKind, phrase: str, vector: bytes | None, *, now: datetime
+        self,
+        chat_id: int,
+        kind: TopicKind,
+        phrase: str,
+        vector: bytes | None,
+        *,
+        now: datetime,
+        article_id: int | None = None,
     ) -> Topic:
-        """Follow or mute phrase for the chat (replacing an earlier follow/mute of the same phrase)."""
-        if not phrase or len(phrase) > TOPIC_MAX_LENGTH:
-            raise ValueError(f"phrase must be 1 to {TOPIC_MAX_LENGTH} characters")
-        values = {"kind": TopicKind(kind), "vector": vector, "created_at": require_aware(now, "now")}
+        """Follow or mute phrase for the chat (replacing an earlier follow/mute of the same phrase);
+        `article_id`: the story it was muted from (see Topic), None for a typed topic."""
+        if not phrase:
+            raise ValueError("a topic needs a phrase")
+        check(TopicRow, chat_id=chat_id, kind=TopicKind(kind), phrase=phrase, article_id=article_id)
+        values = {
+            "kind": TopicKind(kind),
+            "vector": vector,
+            "created_at": require_aware(now, "now"),
+            "article_id": article_id,
+        }
         stmt = (
             self._db.insert(TopicRow)
             .values(chat_id=chat_id, phrase=phrase, **values)
@@ -53,6 +69,8 @@ class Topics:
 
     async def remove(self, chat_id: int, phrase: str, kind: TopicKind | None = None) -> bool:
         """Forget one of the chat's topics (of this kind, if given); True if it existed."""
+        if not fits(TopicRow.phrase, phrase):
+            return False
         stmt = delete(TopicRow).where(TopicRow.chat_id == chat_id, TopicRow.phrase == phrase)
         if kind is not None:
             stmt = stmt.where(TopicRow.kind == kind)

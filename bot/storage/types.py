@@ -158,7 +158,11 @@ class Feed:
 
 @dataclass(frozen=True)
 class Topic:
-    """A phrase a subscriber follows or mutes; vector is its float32 embedding bytes, if computed."""
+    """A phrase a subscriber follows or mutes; vector is its float32 embedding bytes, if computed.
+
+    `article_id` is set for a story muted from the digest's button: the vector is that article's, and it
+    matches the article and other reports of the same event only (not the subject's neighbourhood).
+    """
 
     id: int
     chat_id: int
@@ -166,6 +170,12 @@ class Topic:
     phrase: str
     vector: bytes | None
     created_at: datetime
+    article_id: int | None = None
+
+    @property
+    def is_story(self) -> bool:
+        """Whether this is one story (muted from its button) rather than a typed topic."""
+        return self.article_id is not None
 
 
 @dataclass(frozen=True)
