@@ -153,7 +153,11 @@ def test_admin_ids_are_users_only(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
 
 def test_bad_database_url_never_shows_its_password(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
-    for url in [f"mysql://u:{PASSWORD}@h/d", f"postgresql+psycopg2://u:{PASSWORD}@h/d", f"nonsense {PASSWORD}"]:
+    for url in [
+        f"mysql://u:{PASSWORD}@h/d",
+        f"postgresql+psycopg2://u:{PASSWORD}@h/d",
+        f"nonsense {PASSWORD}",
+    ]:
         monkeypatch.setenv("DATABASE_URL", url)
         with pytest.raises(ConfigError, match="DATABASE_URL") as raised:
             load_settings()
