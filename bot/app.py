@@ -115,7 +115,7 @@ async def flush_alerts(context: Context) -> None:
 def schedule_jobs(job_queue: JobQueue[Context], services: Services) -> None:
     """The repeating jobs besides the digests: feed polling, held-back alerts and, if configured, the
     heartbeat."""
-    interval = services.feeds.interval
+    interval = services.feeds.tick
     job_queue.run_repeating(
         feeds.poll_job,
         interval=interval,

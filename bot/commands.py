@@ -144,6 +144,14 @@ COMMANDS: Final[tuple[Command, ...]] = (
         "feeds", "", "the followed feeds and their health", feeds.list_feeds, _E, refusal="see the feeds"
     ),
     Command("removefeed", "<id>", "stop following a feed", feeds.removefeed, _E, refusal="remove feeds"),
+    Command(
+        "feed",
+        "<id> name <text> | every <minutes> | pause | resume",
+        "rename a feed, set how often it is checked, pause or resume it",
+        feeds.feed_command,
+        _E,
+        refusal="change feeds",
+    ),
 )
 
 

@@ -185,6 +185,8 @@ class FeedRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     last_polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     next_poll_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    poll_minutes: Mapped[int | None] = mapped_column(Integer)  # None: FEED_POLL_MINUTES (revision 0010)
+    paused: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
 
 class FeedEntryRow(Base):
