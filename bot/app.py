@@ -30,7 +30,7 @@ from telegram.ext import (
 
 from bot import health
 from bot.clock import Clock, utc_now
-from bot.commands import COMMANDS, Audience, menu
+from bot.commands import COMMANDS, Audience, menu, named
 from bot.config import Settings
 from bot.context import BotData, ChatData, Context, NewsApplication, UserData
 from bot.delivery.limiter import rate_limiter
@@ -81,6 +81,8 @@ def register_handlers(application: NewsApplication) -> None:
     counts what it handles (`newsbot_updates_total{command}`: the command, or the handler's kind)."""
     for command in COMMANDS:
         application.add_handler(CommandHandler(command.name, command.guarded(), filters=ONLY_MESSAGES))
+    captioned = filters.Document.ALL & filters.CaptionRegex(r"^/importopml(@\w+)?(\s|$)") & ONLY_MESSAGES
+    application.add_handler(MessageHandler(captioned, named("importopml").guarded()))  # a file's caption
     application.add_handler(CallbackQueryHandler(counted("button", buttons.on_button)))
     application.add_handler(
         ChatMemberHandler(counted("membership", membership.my_chat_member), ChatMemberHandler.MY_CHAT_MEMBER)

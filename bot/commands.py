@@ -14,7 +14,7 @@ from telegram import BotCommand, Update
 
 from bot.context import Context
 from bot.formatting import esc
-from bot.handlers import admin, common, editing, feeds, reading, subscription, topics
+from bot.handlers import admin, common, editing, feeds, opml, reading, subscription, topics
 from bot.handlers.access import GROUP_TYPES, chat_admins_only, editors_only, is_editor
 from bot.handlers.replies import Handler, counted, reply
 
@@ -152,7 +152,22 @@ COMMANDS: Final[tuple[Command, ...]] = (
         _E,
         refusal="change feeds",
     ),
+    Command("exportopml", "", "the feeds as an OPML file", opml.exportopml, _E, refusal="export feeds"),
+    Command(
+        "importopml",
+        "",
+        "follow an OPML file's feeds: send it with this caption, or reply to it",
+        opml.importopml,
+        _E,
+        refusal="import feeds",
+    ),
 )
+
+
+def named(name: str) -> Command:
+    """The row of one command."""
+    (command,) = (c for c in COMMANDS if c.name == name)
+    return command
 
 
 def for_audience(audience: Audience) -> tuple[Command, ...]:

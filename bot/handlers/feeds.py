@@ -14,6 +14,7 @@ from bot.handlers.progress import with_progress
 from bot.handlers.replies import reply, user_id
 from bot.ingest.feeds import MIN_FEED_INTERVAL, interval_of
 from bot.ingest.pipeline import clip_title
+from bot.services import Services
 from bot.storage import Feed
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,19 @@ def _minutes(interval: timedelta) -> str:
     return f"{interval.total_seconds() / 60:g} minutes"
 
 
+async def follow(services: Services, url: str, *, added_by: int, title: str = "") -> tuple[Feed, bool, int]:
+    """Check a feed (IngestError if it is not one) and follow it, its current entries seen:
+    (feed, created, entries); created is False if it was already followed."""
+    store, now = services.store, services.clock
+    normalized, parsed, etag, last_modified = await services.feeds.read(url)
+    name = clip_title(title) or clip_title(parsed.title) or clip_title(normalized)  # a URL may be long
+    feed, created = await store.feeds.add(url=normalized, title=name, added_by=added_by, now=now())
+    if created:
+        await store.feeds.mark_entries_seen(feed.id, [e.key for e in parsed.entries], now())
+        await store.feeds.record_success(feed.id, etag=etag, last_modified=last_modified, now=now())
+    return feed, created, len(parsed.entries)
+
+
 async def addfeed(update: Update, context: Context) -> None:
     """Follow an RSS/Atom feed: check it now, skip its current entries, ingest new ones from now on."""
     services = context.services
@@ -40,23 +54,15 @@ async def addfeed(update: Update, context: Context) -> None:
     if len(args) != 1:
         await reply(update, context, ADDFEED_USAGE)
         return
-    url, poller, store = args[0], services.feeds, services.store
+    url, poller = args[0], services.feeds
 
     async def work() -> str:
-        normalized, parsed, etag, last_modified = await poller.read(url)
-        title = clip_title(parsed.title) or clip_title(normalized)  # a URL may be longer than a title
-        feed, created = await store.feeds.add(
-            url=normalized, title=title, added_by=user_id(update) or 0, now=services.clock()
-        )
+        feed, created, entries = await follow(services, url, added_by=user_id(update) or 0)
         if not created:
             return f"Already following that feed as #{feed.id}: <b>{esc(feed.title)}</b>."
-        await store.feeds.mark_entries_seen(feed.id, [e.key for e in parsed.entries], services.clock())
-        await store.feeds.record_success(
-            feed.id, etag=etag, last_modified=last_modified, now=services.clock()
-        )
         return (
             f"Following feed #{feed.id}: <b>{esc(feed.title)}</b>\n"
-            f"Its {len(parsed.entries)} current entries are skipped; new ones are posted as they appear "
+            f"Its {entries} current entries are skipped; new ones are posted as they appear "
             f"(checked every {_minutes(poller.interval)})."
         )
 
