@@ -14,7 +14,7 @@ from telegram import BotCommand, Update
 
 from bot.context import Context
 from bot.formatting import esc
-from bot.handlers import admin, common, editing, feeds, opml, reading, subscription, topics
+from bot.handlers import admin, common, editing, feeds, opml, reading, reports, subscription, topics
 from bot.handlers.access import GROUP_TYPES, chat_admins_only, editors_only, is_editor
 from bot.handlers.replies import Handler, counted, reply
 
@@ -84,6 +84,7 @@ COMMANDS: Final[tuple[Command, ...]] = (
     Command("latest", "[n]", "the n newest articles (default 5)", reading.latest),
     Command("summary", "<id>", "one article's summary", reading.summary),
     Command("search", "<words>", "find stored articles, by meaning and words", reading.search),
+    Command("report", "<id> [why]", "tell the editors something is wrong with an article", reports.report),
     Command("topics", "", "your followed and muted topics", topics.topics),
     Command(
         "follow",
