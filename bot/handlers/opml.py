@@ -11,7 +11,7 @@ from bot.context import Context
 from bot.formatting import esc
 from bot.handlers.feeds import follow
 from bot.handlers.progress import with_progress
-from bot.handlers.replies import reply, user_id
+from bot.handlers.replies import reply, thread_of, user_id
 from bot.ingest.errors import IngestError
 from bot.ingest.opml import MAX_OPML_BYTES, MAX_OPML_FEEDS, FeedList, OpmlError, parse_opml, render_opml
 
@@ -38,6 +38,7 @@ async def exportopml(update: Update, context: Context) -> None:
         io.BytesIO(data),
         filename="feeds.opml",
         caption=f"{len(feeds)} feed(s). Import them elsewhere with /importopml.",
+        message_thread_id=thread_of(update),
     )
 
 
