@@ -30,7 +30,7 @@ from telegram.ext import (
 
 from bot import health
 from bot.clock import Clock, utc_now
-from bot.commands import COMMANDS, Audience, menu
+from bot.commands import COMMANDS, Audience, menu, named
 from bot.config import Settings
 from bot.context import BotData, ChatData, Context, NewsApplication, UserData
 from bot.delivery.limiter import rate_limiter
@@ -105,6 +105,8 @@ def register_handlers(application: NewsApplication) -> None:
     counts what it handles (`newsbot_updates_total{command}`: the command, or the handler's kind)."""
     for command in COMMANDS:
         application.add_handler(CommandHandler(command.name, command.guarded(), filters=ONLY_MESSAGES))
+    captioned = filters.Document.ALL & filters.CaptionRegex(r"^/importopml(@\w+)?(\s|$)") & ONLY_MESSAGES
+    application.add_handler(MessageHandler(captioned, named("importopml").guarded()))  # a file's caption
     application.add_handler(CallbackQueryHandler(counted("button", buttons.on_button)))
     application.add_handler(
         ChatMemberHandler(counted("membership", membership.my_chat_member), ChatMemberHandler.MY_CHAT_MEMBER)
@@ -139,7 +141,7 @@ async def flush_alerts(context: Context) -> None:
 def schedule_jobs(job_queue: JobQueue[Context], services: Services) -> None:
     """The repeating jobs besides the digests: feed polling, held-back alerts and, if configured, the
     heartbeat."""
-    interval = services.feeds.interval
+    interval = services.feeds.tick
     job_queue.run_repeating(
         feeds.poll_job,
         interval=interval,

@@ -14,7 +14,7 @@ from telegram import BotCommand, Update
 
 from bot.context import Context
 from bot.formatting import esc
-from bot.handlers import admin, common, editing, feeds, reading, subscription, topics
+from bot.handlers import admin, common, editing, feeds, opml, reading, reports, subscription, topics
 from bot.handlers.access import GROUP_TYPES, chat_admins_only, editors_only, is_editor, one_at_a_time
 from bot.handlers.replies import Handler, counted, reply
 
@@ -86,6 +86,7 @@ COMMANDS: Final[tuple[Command, ...]] = (
     Command("latest", "[n]", "the n newest articles (default 5)", reading.latest),
     Command("summary", "<id>", "one article's summary", reading.summary),
     Command("search", "<words>", "find stored articles, by meaning and words", reading.search),
+    Command("report", "<id> [why]", "tell the editors something is wrong with an article", reports.report),
     Command("topics", "", "your followed and muted topics", topics.topics),
     Command(
         "follow",
@@ -148,7 +149,30 @@ COMMANDS: Final[tuple[Command, ...]] = (
         "feeds", "", "the followed feeds and their health", feeds.list_feeds, _E, refusal="see the feeds"
     ),
     Command("removefeed", "<id>", "stop following a feed", feeds.removefeed, _E, refusal="remove feeds"),
+    Command(
+        "feed",
+        "<id> name <text> | every <minutes> | pause | resume",
+        "rename a feed, set how often it is checked, pause or resume it",
+        feeds.feed_command,
+        _E,
+        refusal="change feeds",
+    ),
+    Command("exportopml", "", "the feeds as an OPML file", opml.exportopml, _E, refusal="export feeds"),
+    Command(
+        "importopml",
+        "",
+        "follow an OPML file's feeds: send it with this caption, or reply to it",
+        opml.importopml,
+        _E,
+        refusal="import feeds",
+    ),
 )
+
+
+def named(name: str) -> Command:
+    """The row of one command."""
+    (command,) = (c for c in COMMANDS if c.name == name)
+    return command
 
 
 def for_audience(audience: Audience) -> tuple[Command, ...]:

@@ -11,7 +11,6 @@ import sys
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -20,14 +19,13 @@ from sqlalchemy import text
 from bot.app import build_application, running
 from bot.clock import utc_now
 from bot.emulator import FakeBotAPI
-from bot.handlers.feeds import JOB_NAME
 from bot.services import Services
 from bot.storage import Store
 from tests.conftest import ADMIN_ID, BotHarness, Chat, child_env
 from tests.delivery_helpers import seed, settle
 from tests.digest_helpers import ledger_deliveries, services_of
 from tests.site import FeedItem, Site
-from tests.test_e2e_feeds import FULL_ITEM
+from tests.test_e2e_feeds import FULL_ITEM, poll
 from tests.test_e2e_metrics import free_port, scrape, value
 
 ALERTS = -100900  # the editors' group
@@ -132,12 +130,6 @@ async def test_a_feed_failing_three_times_in_a_row_is_alerted_once(
         assert len(emulator.sent(ALERTS)) == 2  # started, then the one feed alert
         assert metric(services, "newsbot_feed_polls_total", result="failed") == 4
         assert metric(services, "newsbot_feed_polls_total", result="ok") == 1
-
-
-async def poll(app: Any) -> None:
-    """Run the feed job now, as the JobQueue would at the next interval."""
-    (job,) = app.job_queue.get_jobs_by_name(JOB_NAME)
-    await job.run(app)
 
 
 def metric(services: Services, name: str, **labels: str) -> float:

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 
 from bot.emulator import FakeBotAPI
-from bot.handlers.feeds import JOB_NAME
 from bot.services import Services
 from tests.conftest import USER_ID, BotHarness, Chat
 from tests.digest_helpers import send_digest
 from tests.site import FeedItem, Site
+from tests.test_e2e_feeds import poll
 
 pytestmark = pytest.mark.usefixtures("app")
 
@@ -46,12 +46,6 @@ async def app(harness: BotHarness) -> AsyncIterator[Any]:
     """The bot, allowed to fetch from 127.0.0.1, with its own outlet name."""
     async with harness.run(allow_private_urls=True, outlet_name="Harbour Gazette") as application:
         yield application
-
-
-async def poll(app: Any) -> None:
-    """Run the feed job now."""
-    (job,) = app.job_queue.get_jobs_by_name(JOB_NAME)
-    await job.run(app)
 
 
 async def test_feed_entry_with_image_and_date_shows_both(

@@ -34,7 +34,8 @@ async def job_agrees_with_database(services: Services, chat: int) -> tuple[str, 
     next_run = services.schedule.next_run(chat)
     assert next_run is not None
     scheduled = (f"{next_run:%H:%M}", getattr(next_run.tzinfo, "key", None))
-    stored = (f"{sub.digest_time:%H:%M}", sub.timezone)
+    defaults = services.schedule.defaults  # a chat that chose no time or zone follows the outlet's
+    stored = (f"{defaults.time_of(sub):%H:%M}", defaults.zone_of(sub))
     assert scheduled == stored, f"job fires at {scheduled}, database says {stored}"
     return stored
 

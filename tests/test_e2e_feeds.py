@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from bot.handlers.feeds import JOB_NAME
 from bot.services import Services
 from tests.conftest import BotHarness, Chat
+from tests.digest_helpers import services_of
 from tests.site import FeedItem, Site
 
 pytestmark = pytest.mark.usefixtures("app")
@@ -39,15 +41,19 @@ async def app(harness: BotHarness) -> AsyncIterator[Any]:
         yield application
 
 
-async def poll(app: Any) -> None:
-    """Run the feed job now, as the JobQueue would at the next interval."""
+async def poll(app: Any, after: timedelta | None = None) -> None:
+    """Run the feed job as the JobQueue would `after` from the last run (default FEED_POLL_MINUTES):
+    the poller's clock moves on by that much first."""
+    poller = services_of(app).feeds
+    shift, earlier = after if after is not None else poller.interval, poller.clock
+    poller.clock = lambda: earlier() + shift
     (job,) = app.job_queue.get_jobs_by_name(JOB_NAME)
     await job.run(app)
 
 
-async def test_feed_job_is_scheduled_every_feed_poll_minutes(app: Any) -> None:
+async def test_feed_job_runs_often_enough_for_the_shortest_feed_interval(app: Any) -> None:
     (job,) = app.job_queue.get_jobs_by_name(JOB_NAME)
-    assert job.trigger.interval.total_seconds() == 15 * 60
+    assert job.trigger.interval.total_seconds() == 5 * 60  # FEED_POLL_MINUTES=15; /feed N every 5
 
 
 async def test_follow_a_feed_and_ingest_new_entries_once(
@@ -103,7 +109,7 @@ async def test_broken_feed_backs_off_and_does_not_stop_others(
     assert broken.next_poll_at is not None and broken.next_poll_at > services.clock()
 
     hits = len(site.hits("/rss.xml"))
-    await poll(app)  # still backing off: not fetched again
+    await poll(app, after=timedelta(minutes=14))  # the healthy feed is due, the broken one backs off
     assert len(site.hits("/rss.xml")) == hits
     last = site.hits("/other.xml")[-1]  # the healthy feed: conditional GET by Last-Modified
     assert last.get("If-Modified-Since") == "Fri, 20 Nov 2026 08:02:00 GMT"
@@ -123,3 +129,59 @@ async def test_addfeed_bad_input(admin: Chat, site: Site, services: Services) ->
     atom = await admin.result(f"/addfeed {site.url('/atom.xml')}")
     assert atom.startswith("Following feed #1: Atom News"), atom
     assert "Already following that feed as #1" in await admin.result(f"/addfeed {site.url('/atom.xml')}")
+
+
+async def test_editors_rename_retime_pause_and_resume_feeds(
+    admin: Chat, site: Site, services: Services, app: Any
+) -> None:
+    assert "Following feed #1" in await admin.result(f"/addfeed {site.url('/rss.xml')}")
+    assert "Following feed #2" in await admin.result(f"/addfeed {site.url('/other.xml')}")
+    renamed = await admin.ask("/feed 1 name Harbour <Wire>")
+    assert renamed == "Feed #1 is now called Harbour <Wire>.", renamed
+    assert "every 5 minutes" in await admin.ask("/feed 1 every 5")
+    assert "Paused feed #2" in await admin.ask("/feed 2 pause")
+    listing = await admin.ask("/feeds")
+    first, second = listing.split("\n\n")[1:]
+    assert first.startswith("#1 Harbour <Wire>") and "every 5 minutes" in first, first
+    assert "paused" in second and "paused" not in first, listing
+
+    site.items.insert(0, FeedItem("n1", "Airport adds routes", site.url("/routes"), FULL_ITEM))
+    rss, other = len(site.hits("/rss.xml")), len(site.hits("/other.xml"))
+    await poll(app, after=timedelta(minutes=5))
+    assert [a.title for a in await services.store.articles.latest(5)] == ["Airport adds routes"]
+    assert len(site.hits("/other.xml")) == other  # paused: not fetched
+    await poll(app, after=timedelta(minutes=5))
+    assert len(site.hits("/rss.xml")) == rss + 2  # every 5 minutes: both rounds
+    assert len(site.hits("/other.xml")) == other
+
+    assert "Resumed feed #2" in await admin.ask("/feed 2 resume")
+    await poll(app, after=timedelta(minutes=5))  # 15+ minutes since /addfeed: feed #2 is due
+    assert len(site.hits("/other.xml")) == other + 1
+    await poll(app, after=timedelta(minutes=5))  # feed #2 keeps FEED_POLL_MINUTES=15: not yet again
+    assert len(site.hits("/other.xml")) == other + 1
+    assert len(site.hits("/rss.xml")) == rss + 4
+    await poll(app, after=timedelta(minutes=10))
+    assert len(site.hits("/other.xml")) == other + 2
+    feeds = await services.store.feeds.all()
+    assert [(f.title, f.poll_minutes, f.paused) for f in feeds] == [
+        ("Harbour <Wire>", 5, False),
+        ("Coastal Times", None, False),
+    ]
+
+
+async def test_feed_command_bad_input_changes_nothing(
+    admin: Chat, user: Chat, site: Site, services: Services
+) -> None:
+    assert "Following feed #1" in await admin.result(f"/addfeed {site.url('/rss.xml')}")
+    before = await services.store.feeds.all()
+    for text in ("/feed", "/feed 1", "/feed x name Foo", "/feed 1 fly", "/feed 1 pause now"):
+        assert (await admin.ask(text)).startswith("Usage: /feed <id> name"), text
+    for text in ("/feed 1 every 4", "/feed 1 every abc", "/feed 1 every 5 10", "/feed 1 every 99999"):
+        assert (await admin.ask(text)).startswith("Usage: /feed 1 every <minutes>, a whole number from 5"), (
+            text
+        )
+    assert (await admin.ask("/feed 1 name")).startswith("Usage: /feed 1 name <text>")
+    assert "There is no feed #9" in await admin.ask("/feed 9 pause")
+    refused = await user.ask("/feed 1 pause")
+    assert "only the outlet's editors can change feeds" in refused, refused
+    assert await services.store.feeds.all() == before

@@ -98,6 +98,8 @@ async def check_upgraded(opened: Store) -> None:
     assert [a.id for a in await opened.articles.latest(10)] == [2, 1]
     assert await opened.articles.embeddings([2], "m") == {2: b"\x01"}
     assert await opened.feeds.unseen_entries(4, ["k" * 64, "new"]) == ["new"]
+    old_feed = await opened.feeds.get(4)  # revision 0010: the default interval, not paused
+    assert old_feed is not None and old_feed.poll_minutes is None and old_feed.paused is False
     assert [a.id for a in await opened.articles.search("harbour")] == [2, 1]
     added = await add(opened, "Ferry", "ferry timetable changes")
     assert added.id == 10  # after 9, the highest id a digest button still names
@@ -147,7 +149,7 @@ async def test_upgrade_with_foreign_keys_enforced_keeps_the_rows_that_cascade() 
             version = (
                 await connection.execute(select(text("version_num")).select_from(text("alembic_version")))
             ).scalar()
-            assert version == "0010"  # head
+            assert version == "0013"  # head
         await check_upgraded(memory)
     finally:
         await memory.close()

@@ -18,17 +18,26 @@ async def send_html(
     reply_markup: InlineKeyboardMarkup | None = None,
     link_preview: LinkPreviewOptions | None = None,
     limit: int = MESSAGE_LIMIT,
+    thread_id: int | None = None,
 ) -> list[Message]:
     """Send `html_text` to `chat_id` as one or more messages (a link preview on the first, the keyboard
-    on the last); errors (403, 400...) propagate."""
+    on the last; in forum topic `thread_id` if given); errors (403, 400...) propagate."""
     chunks = split_message(html_text, limit)
     sent: list[Message] = []
     for index, chunk in enumerate(chunks):
         markup = reply_markup if index == len(chunks) - 1 else None
         if index == 0 and link_preview is not None:
             sent.append(
-                await bot.send_message(chat_id, chunk, reply_markup=markup, link_preview_options=link_preview)
+                await bot.send_message(
+                    chat_id,
+                    chunk,
+                    reply_markup=markup,
+                    link_preview_options=link_preview,
+                    message_thread_id=thread_id,
+                )
             )
         else:  # the Defaults' link preview options (none)
-            sent.append(await bot.send_message(chat_id, chunk, reply_markup=markup))
+            sent.append(
+                await bot.send_message(chat_id, chunk, reply_markup=markup, message_thread_id=thread_id)
+            )
     return sent

@@ -25,6 +25,7 @@ class Action(StrEnum):
     EXPAND = "x"  # x:<item number>:<article id> expands (or collapses) that item's summary in place
     FOLLOW = "f"  # f:<article id> follows stories like this one
     MUTE = "m"  # m:<article id> mutes stories like this one
+    REPORT = "r"  # r:<article id> reports the article to the editors (shown on an expanded summary)
 
 
 @dataclass(frozen=True)
@@ -91,18 +92,27 @@ def send_options(message: DigestMessage) -> str | None:
 
 
 def toggled_keyboard(markup: InlineKeyboardMarkup | None, data: str) -> InlineKeyboardMarkup | None:
-    """The same keyboard with the pressed summary button's label flipped (▾ summary ↔ ▴ hide)."""
+    """The same keyboard with the pressed summary button's label flipped (▾ summary ↔ ▴ hide) and, while
+    that summary is open, a 🚩 button (report it) in its row."""
     if markup is None:
         return None
-    rows = []
+    press, rows = decode(data), []
+    report = f"{Action.REPORT.value}:"
     for row in markup.inline_keyboard:
-        buttons = []
+        if press is None or all(button.callback_data != data for button in row):
+            rows.append(list(row))
+            continue
+        buttons, opening = [], False
         for button in row:
             text = button.text
+            if str(button.callback_data).startswith(report):
+                continue  # shown only while the summary is open: added back below when it opens
             if button.callback_data == data:
-                number = text.split(" ", 1)[0]
-                text = f"{number} ▴ hide" if "▾" in text else f"{number} ▾ summary"
+                number, opening = text.split(" ", 1)[0], "▾" in text
+                text = f"{number} ▴ hide" if opening else f"{number} ▾ summary"
             buttons.append(InlineKeyboardButton(text, callback_data=button.callback_data, url=button.url))
+        if opening:
+            buttons.append(InlineKeyboardButton("🚩", callback_data=encode(Action.REPORT, press.numbers[-1])))
         rows.append(buttons)
     return InlineKeyboardMarkup(rows)
 

@@ -15,7 +15,7 @@ from bot.formatting import esc, removed_html
 from bot.handlers import common
 from bot.handlers.access import is_editor
 from bot.handlers.progress import with_progress
-from bot.handlers.replies import chat_id, reply, user_id
+from bot.handlers.replies import chat_id, reply, thread_of, user_id
 from bot.ingest import IngestError
 from bot.ingest.fetch import source_url
 from bot.ingest.pipeline import MAX_TITLE_CHARS, Draft, Ingested, clip_title
@@ -183,4 +183,9 @@ async def stats(update: Update, context: Context) -> None:
     )
     await context.bot.send_chat_action(chat_id(update), ChatAction.UPLOAD_PHOTO)
     png = await asyncio.to_thread(stats_png, daily)  # matplotlib blocks for a fraction of a second
-    await context.bot.send_photo(chat_id(update), InputFile(png, filename="stats.png"), caption=text)
+    await context.bot.send_photo(
+        chat_id(update),
+        InputFile(png, filename="stats.png"),
+        caption=text,
+        message_thread_id=thread_of(update),
+    )

@@ -13,6 +13,7 @@ from bot.digest.render import Action, Press, decode, toggled_keyboard
 from bot.formatting import MESSAGE_LIMIT, article_html, visible_len
 from bot.handlers.access import REFUSAL, may_change_chat
 from bot.handlers.replies import reply
+from bot.handlers.reports import file_report
 from bot.handlers.topics import add_topic
 from bot.semantic.search import to_bytes
 from bot.semantic.topics import MAX_TOPIC_CHARS, normalize_phrase
@@ -37,6 +38,8 @@ async def on_button(update: Update, context: Context) -> None:
         return
     if press.action == Action.EXPAND:
         await _expand(update, context, query, press, article)
+    elif press.action == Action.REPORT:
+        await query.answer((await file_report(context, article, query.from_user, ""))[:200], show_alert=True)
     else:
         await _topic(update, context, query, press, article)
 

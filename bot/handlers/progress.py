@@ -15,7 +15,7 @@ from telegram.error import TelegramError
 from bot.context import Context
 from bot.delivery.send import send_html
 from bot.formatting import esc, split_message
-from bot.handlers.replies import chat_id
+from bot.handlers.replies import chat_id, thread_of
 from bot.ingest import IngestError
 from bot.storage.errors import InvalidValueError
 
@@ -42,7 +42,9 @@ async def _show(context: Context, placeholder: Message, html_text: str) -> None:
         message_id=placeholder.message_id,
     )
     if rest:
-        await send_html(context.bot, placeholder.chat_id, "\n\n".join(rest))
+        await send_html(
+            context.bot, placeholder.chat_id, "\n\n".join(rest), thread_id=placeholder.message_thread_id
+        )
 
 
 async def with_progress(update: Update, context: Context, work: Callable[[], Awaitable[str]]) -> None:
@@ -54,7 +56,7 @@ async def with_progress(update: Update, context: Context, work: Callable[[], Awa
     chat = chat_id(update)
     typing = asyncio.create_task(_keep_typing(context, chat))
     try:
-        (placeholder, *_) = await send_html(context.bot, chat, WORKING)
+        (placeholder, *_) = await send_html(context.bot, chat, WORKING, thread_id=thread_of(update))
         try:
             result = await work()
         except IngestError as exc:

@@ -10,7 +10,7 @@ from telegram.error import BadRequest
 from bot.context import Context
 from bot.digest.preview import preview
 from bot.formatting import Reader, article_html, articles_html, esc, printable, visible_len
-from bot.handlers.replies import chat_id, reply
+from bot.handlers.replies import chat_id, reply, thread_of
 from bot.storage import Article, Layout
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,9 @@ async def send_article(update: Update, context: Context, article: Article, reade
     chat = chat_id(update)
     if article.image_url and visible_len(text) <= CAPTION_LIMIT:
         try:
-            await context.bot.send_photo(chat, article.image_url, caption=text)  # Telegram fetches it
+            await context.bot.send_photo(
+                chat, article.image_url, caption=text, message_thread_id=thread_of(update)
+            )  # Telegram fetches it
             return
         except BadRequest as exc:  # Telegram could not get the picture: the text still goes out
             log.info("article #%s: lead image not sent (%s)", article.id, exc.message)

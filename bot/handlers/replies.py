@@ -22,10 +22,23 @@ async def reply(
     reply_markup: InlineKeyboardMarkup | None = None,
     link_preview: LinkPreviewOptions | None = None,
 ) -> None:
-    """Answer in the chat the update came from."""
+    """Answer in the chat (and forum topic) the update came from."""
     chat = update.effective_chat
     if chat is not None:
-        await send_html(context.bot, chat.id, html_text, reply_markup=reply_markup, link_preview=link_preview)
+        await send_html(
+            context.bot,
+            chat.id,
+            html_text,
+            reply_markup=reply_markup,
+            link_preview=link_preview,
+            thread_id=thread_of(update),
+        )
+
+
+def thread_of(update: Update) -> int | None:
+    """The forum topic the update's message was written in (replies stay there), else None."""
+    message = update.effective_message
+    return message.message_thread_id if message is not None and message.is_topic_message else None
 
 
 def user_id(update: Update) -> int | None:

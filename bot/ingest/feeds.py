@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 TEASER_CHARS: Final = 600  # an entry with less cleaned text than this is a teaser: fetch the full page
 MAX_BACKOFF: Final = timedelta(hours=24)
+MIN_FEED_INTERVAL: Final = timedelta(minutes=5)  # the shortest /feed N every M
 # feedparser "bozo" reasons that say nothing about the XML itself (it is read anyway)
 _HARMLESS_BOZO: Final = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
 
@@ -121,6 +122,11 @@ def validators(page: Page) -> tuple[str | None, str | None]:
     return etag, modified
 
 
+def interval_of(feed: Feed, default: timedelta) -> timedelta:
+    """How often this feed is polled: its own interval (/feed N every M), else FEED_POLL_MINUTES."""
+    return default if feed.poll_minutes is None else timedelta(minutes=feed.poll_minutes)
+
+
 def backoff(poll_interval: timedelta, failures: int) -> timedelta:
     """Wait after `failures` consecutive failures: the interval doubled each time, at most a day."""
     factor: int = 2 ** min(failures, 10)
@@ -145,6 +151,18 @@ class FeedPoller:
         self.interval, self.clock = interval, clock
         self._metrics, self._alerts = metrics, alerts
 
+    @property
+    def tick(self) -> timedelta:
+        """How often the poll job runs: often enough for the shortest interval a feed may have."""
+        return min(self.interval, MIN_FEED_INTERVAL)
+
+    def is_due(self, feed: Feed, now: datetime) -> bool:
+        """Whether the feed's own interval has passed since its last poll (half a tick of slack, so a
+        5-minute feed is polled on every 5-minute tick even though each poll ends a little after it)."""
+        if feed.last_polled_at is None:
+            return True
+        return now - feed.last_polled_at >= interval_of(feed, self.interval) - self.tick / 2
+
     async def read(self, url: str) -> tuple[str, ParsedFeed, str | None, str | None]:
         """Fetch and parse a feed for /addfeed: (normalized url, feed, etag, last-modified)."""
         normalized = await self.fetcher.check_url(url)
@@ -155,7 +173,10 @@ class FeedPoller:
     async def poll_all(self) -> int:
         """Poll every due feed; a failing feed backs off and never stops the others. Return articles added."""
         added = 0
-        for feed in await self.store.feeds.due(self.clock()):
+        now = self.clock()
+        for feed in await self.store.feeds.due(now):
+            if not self.is_due(feed, now):
+                continue
             try:
                 added += await self.poll(feed)
             except IngestError as exc:
@@ -171,7 +192,7 @@ class FeedPoller:
     async def _failed(self, feed: Feed, reason: str) -> None:
         """Record a failure and back off."""
         now = self.clock()
-        wait = backoff(self.interval, feed.failures)
+        wait = backoff(interval_of(feed, self.interval), feed.failures)
         log.warning("feed #%s (%s) failed: %s; next try in %s", feed.id, feed.url, reason, wait)
         self._metrics.feed_polls.labels(result="failed").inc()
         await self.store.feeds.record_failure(feed.id, error=reason, now=now, next_poll_at=now + wait)

@@ -15,6 +15,7 @@ from bot.storage.models import (
     SOURCE_NAME_MAX_LENGTH,
     TITLE_MAX_LENGTH,
     ArticleEmbeddingRow,
+    ArticleReportRow,
     ArticleRevisionRow,
     ArticleRow,
 )
@@ -230,6 +231,19 @@ class Articles:
         stmt = postgresql_keyword_ids(words, limit) if postgres else sqlite_keyword_ids(words, limit)
         async with self._db.sessions() as session:
             return [int(i) for i in await session.scalars(stmt)]
+
+    async def report(self, article_id: int, *, reporter_id: int, reason: str, now: datetime) -> bool:
+        """Record a reader's report of an article; False if this reader already reported it (the
+        unique constraint decides, so two presses at once still make one report)."""
+        stmt = (
+            self._db.insert(ArticleReportRow)
+            .values(article_id=article_id, reporter_id=reporter_id, reason=reason[:1000], created_at=now)
+            .on_conflict_do_nothing(
+                index_elements=[ArticleReportRow.article_id, ArticleReportRow.reporter_id]
+            )
+        )
+        async with self._db.sessions.begin() as session:
+            return bool(cast(CursorResult[Any], await session.execute(stmt)).rowcount)
 
     async def delete(self, article_id: int) -> bool:
         """Delete the article (and its search entry and embedding); return True if it existed."""

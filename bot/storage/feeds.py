@@ -33,6 +33,8 @@ def _feed(row: FeedRow) -> Feed:
         last_error=row.last_error,
         last_polled_at=row.last_polled_at,
         next_poll_at=row.next_poll_at,
+        poll_minutes=row.poll_minutes,
+        paused=row.paused,
     )
 
 
@@ -73,14 +75,37 @@ class Feeds:
             return [_feed(row) for row in await session.scalars(select(FeedRow).order_by(FeedRow.id))]
 
     async def due(self, now: datetime) -> list[Feed]:
-        """Return the feeds whose back-off (if any) has expired at `now`."""
+        """Return the feeds not paused whose back-off (if any) has expired at `now`."""
         stmt = (
             select(FeedRow)
             .where(or_(FeedRow.next_poll_at.is_(None), FeedRow.next_poll_at <= now.astimezone(UTC)))
+            .where(FeedRow.paused.is_(False))
             .order_by(FeedRow.id)
         )
         async with self._sessions() as session:
             return [_feed(row) for row in await session.scalars(stmt)]
+
+    async def change(
+        self,
+        feed_id: int,
+        *,
+        title: str | None = None,
+        poll_minutes: int | None = None,
+        paused: bool | None = None,
+    ) -> Feed | None:
+        """Rename, re-time, pause or resume a feed (only the given fields); the changed feed, or None."""
+        values: dict[str, Any] = {}
+        if title is not None:
+            values["title"] = check(FeedRow, title=title)["title"]
+        if poll_minutes is not None:
+            values["poll_minutes"] = poll_minutes
+        if paused is not None:
+            values["paused"] = paused
+        async with self._sessions.begin() as session:
+            if values:
+                await session.execute(update(FeedRow).where(FeedRow.id == feed_id).values(**values))
+            row = await session.get(FeedRow, feed_id)
+            return None if row is None else _feed(row)
 
     async def remove(self, feed_id: int) -> bool:
         """Stop following a feed (its seen entries go with it); True if it existed."""

@@ -112,6 +112,21 @@ class ArticleRevisionRow(Base):
     edited_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class ArticleReportRow(Base):
+    """A reader's report of an article (/report, 🚩); one per reader per article (revision 0011)."""
+
+    __tablename__ = "article_reports"
+    __table_args__ = (
+        UniqueConstraint("article_id", "reporter_id", name="uq_article_reports_article_reporter"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    article_id: Mapped[int] = mapped_column(Integer, ForeignKey("articles.id", ondelete="CASCADE"))
+    reporter_id: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class SubscriberRow(Base):
     """A chat that has interacted with the bot, subscribed or not."""
 
@@ -188,6 +203,8 @@ class FeedRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     last_polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     next_poll_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    poll_minutes: Mapped[int | None] = mapped_column(Integer)  # None: FEED_POLL_MINUTES (revision 0010)
+    paused: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
 
 class FeedEntryRow(Base):

@@ -154,6 +154,8 @@ class Feed:
     last_error: str | None
     last_polled_at: datetime | None
     next_poll_at: datetime | None
+    poll_minutes: int | None = None  # its own interval; None: FEED_POLL_MINUTES
+    paused: bool = False
 
 
 @dataclass(frozen=True)
