@@ -53,6 +53,7 @@ def test_playground_session(tmp_path: Path) -> None:
     assert "(1) [1 ▾ summary]  (2) [👍 follow]  (3) [🔇 mute]" in out  # the compact digest's buttons
     expanded = out.split("(edited):", 1)[1]  # pressing "1 ▾ summary" edits the digest in place
     assert "approved a new budget on Tuesday" in expanded and "[1 ▴ hide]" in expanded
-    assert "Usage: :press N — N from 1 to 3" in out
+    assert "[🚩]" in expanded  # an expanded summary can be reported
+    assert "Usage: :press N — N from 1 to 4" in out  # the newest buttons: the expanded item's, with 🚩
     assert "Usage: :as admin | :as user N" in out
     assert "Bye!" in out

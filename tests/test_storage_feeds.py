@@ -63,9 +63,9 @@ async def test_article_id_by_url(store: Store) -> None:
 async def test_over_long_feed_values_are_refused_before_the_database(store: Store) -> None:
     """On PostgreSQL these would be a DBAPIError (varchar overflow); on both engines they are a ValueError and
     nothing is written."""
-    with pytest.raises(ValueError, match="feed url longer than 2048"):
+    with pytest.raises(ValueError, match=r"feeds\.url: longer than 2048"):
         await store.feeds.add(url="https://news.example/" + "x" * 2048, title="T", added_by=7, now=T0)
-    with pytest.raises(ValueError, match="feed title longer than 300"):
+    with pytest.raises(ValueError, match=r"feeds\.title: longer than 300"):
         await store.feeds.add(url="https://news.example/rss", title="T" * 301, added_by=7, now=T0)
     assert await store.feeds.all() == []
     feed, _ = await store.feeds.add(url="https://news.example/rss", title="News", added_by=7, now=T0)
