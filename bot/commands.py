@@ -14,8 +14,26 @@ from telegram import BotCommand, Update
 
 from bot.context import Context
 from bot.formatting import esc
-from bot.handlers import admin, common, editing, feeds, opml, reading, reports, subscription, topics
-from bot.handlers.access import GROUP_TYPES, chat_admins_only, editors_only, is_editor, one_at_a_time
+from bot.handlers import (
+    admin,
+    channels,
+    common,
+    editing,
+    feeds,
+    opml,
+    reading,
+    reports,
+    subscription,
+    topics,
+)
+from bot.handlers.access import (
+    GROUP_TYPES,
+    chat_admins_only,
+    editors_only,
+    is_editor,
+    one_at_a_time,
+    private_only,
+)
 from bot.handlers.replies import Handler, counted, reply
 
 
@@ -45,11 +63,14 @@ class Command:
     audience: Audience = Audience.EVERYONE
     changes_chat: ChatChange = ChatChange.NO
     refusal: str = ""  # editors' commands: "only the outlet's editors can <refusal>"
+    private: bool = False  # only in the sender's private chat with the bot (managing channels)
 
     def guarded(self) -> Handler:
         """The handler behind its access checks (and, if it changes the chat, the chat's lock), each use
         counted (refused ones too)."""
         handler = self.handler
+        if self.private:
+            handler = private_only(handler)
         if self.audience == Audience.EDITORS:
             handler = editors_only(handler, self.refusal)
         if self.changes_chat != ChatChange.NO:
@@ -165,6 +186,42 @@ COMMANDS: Final[tuple[Command, ...]] = (
         opml.importopml,
         _E,
         refusal="import feeds",
+    ),
+    Command(
+        "addchannel",
+        "@name | -100…",
+        "post editions to a channel I am an administrator of",
+        channels.addchannel,
+        _E,
+        refusal="manage channels",
+        private=True,
+    ),
+    Command(
+        "channels",
+        "",
+        "the channels, their editions and last posts",
+        channels.list_channels,
+        _E,
+        refusal="manage channels",
+        private=True,
+    ),
+    Command(
+        "removechannel",
+        "<id>",
+        "stop posting to a channel",
+        channels.removechannel,
+        _E,
+        refusal="manage channels",
+        private=True,
+    ),
+    Command(
+        "channel",
+        "<id> time|timezone|layout|pin|silent <value>",
+        "set a channel's edition time, zone, layout, pinning or silent posting",
+        channels.channel_command,
+        _E,
+        refusal="manage channels",
+        private=True,
     ),
 )
 

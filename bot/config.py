@@ -342,6 +342,14 @@ class Settings(DigestDefaultSettings):
         """DIGEST_TIME and TIMEZONE: what a chat without its own time or zone follows."""
         return DigestDefaults(self.digest_time, self.timezone)
 
+    def editor_chats(self) -> tuple[int, ...]:
+        """Where the editors are told something (a report, a channel lost): each ADMIN_IDS chat, then the
+        ALERT_CHAT_ID chat if set and not one of them."""
+        chats = sorted(self.admin_ids)
+        if self.alert_chat_id is not None and self.alert_chat_id not in chats:
+            chats.append(self.alert_chat_id)
+        return tuple(chats)
+
     def token(self) -> str | None:
         """The bot token in clear, or None when unset (playground mode)."""
         return self.bot_token.get_secret_value() if self.bot_token is not None else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.channels import ChannelService
 from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery.engine import DeliveryEngine
@@ -24,8 +25,8 @@ from bot.storage import Store
 
 @dataclass(frozen=True)
 class Services:
-    """What handlers and jobs share: settings, storage, worker, clock, ingest, search, the digest,
-    the metrics (and their server, when METRICS_PORT is set) and the alerts."""
+    """What handlers and jobs share: settings, storage, worker, clock, ingest, search, the digest, the
+    channels, the metrics (and their server, when METRICS_PORT is set) and the alerts."""
 
     settings: Settings
     store: Store
@@ -39,6 +40,7 @@ class Services:
     delivery: DeliveryEngine
     fanout: FanOut
     schedule: DigestSchedule
+    channels: ChannelService
     metrics: Metrics
     alerts: Alerts
     exporter: MetricsExporter | None

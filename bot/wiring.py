@@ -20,6 +20,7 @@ from telegram import Bot
 from telegram.ext import JobQueue
 
 from bot import health
+from bot.channels import ChannelService
 from bot.clock import Clock, utc_now
 from bot.config import Settings, StartupError
 from bot.delivery.engine import BlockedHook, DeliveryEngine, EngineConfig, MigratedHook
@@ -180,11 +181,13 @@ def digest_for(
     metrics: Metrics,
     alerts: Alerts,
     clock: Clock,
+    bot_username: str,
 ) -> tuple[FanOut, DigestSchedule]:
-    """The digest's planner (batches, retries, skips) and schedule (jobs, the outlet's defaults, sweep)."""
+    """The digest's planner (batches, retries, skips; a channel's edition links to `bot_username`) and
+    schedule (jobs, the outlet's defaults, sweep)."""
     defaults = settings.digest_defaults()
     fanout = FanOut(
-        DigestPlanner(store, renderer, metrics, defaults),
+        DigestPlanner(store, renderer, metrics, defaults, bot_username=bot_username),
         engine,
         clock,
         metrics=metrics,
@@ -237,9 +240,13 @@ async def build_services(
         merge_min_similarity=settings.merge_min_similarity,
     )
     engine = DeliveryEngine(bot, store, clock, engine_config(settings), metrics=metrics, alerts=alerts)
-    fanout, schedule = digest_for(settings, job_queue, store, renderer, engine, metrics, alerts, clock)
+    fanout, schedule = digest_for(
+        settings, job_queue, store, renderer, engine, metrics, alerts, clock, bot.username
+    )
     locks = ChatLocks()
-    engine.on_blocked, engine.on_migrated = _follow_chat(store, schedule, locks)
+    channels = ChannelService(bot, store, schedule, locks, clock, editor_chats=settings.editor_chats())
+    engine.on_blocked, engine.on_migrated = _follow_chat(store, schedule, locks, channels)
+    engine.on_edition = channels.edition_sent
     return Services(
         settings=settings,
         store=store,
@@ -253,6 +260,7 @@ async def build_services(
         delivery=engine,
         fanout=fanout,
         schedule=schedule,
+        channels=channels,
         metrics=metrics,
         alerts=alerts,
         exporter=exporter_for(settings, metrics, store),
@@ -261,14 +269,17 @@ async def build_services(
 
 
 def _follow_chat(
-    store: Store, schedule: DigestSchedule, locks: ChatLocks
+    store: Store, schedule: DigestSchedule, locks: ChatLocks, channels: ChannelService
 ) -> tuple[BlockedHook, MigratedHook]:
-    """The engine's hooks: a blocked chat loses its job; a migrated one's job moves to the new id (each
-    under the chat's lock, so a settings change in flight cannot put a job back)."""
+    """The engine's hooks: a blocked chat loses its job (a channel is lost: marked, editors told); a
+    migrated one's job moves to the new id (each under the chat's lock, so a settings change in flight
+    cannot put a job back)."""
 
     async def blocked(chat_id: int) -> None:
         async with locks.hold(chat_id):
             schedule.unschedule(chat_id)
+        if chat_id < 0:  # a group or a channel; only a channel is lost
+            await channels.lost(chat_id, "Telegram refused my post (403: I am no longer a member)")
 
     async def migrated(old_chat_id: int, new_chat_id: int) -> None:
         async with locks.hold(old_chat_id):

@@ -9,6 +9,10 @@ marked "sent" with Telegram's message id as soon as the response arrives. After 
 are resent, the sent ones never. The one window that cannot be closed is a part Telegram accepted while
 the process died before the "sent" row was committed (about one HTTP response plus one commit, a few
 milliseconds): that part is sent again after the restart, so it is delivered at least once, never lost.
+
+A channel's edition carries the bot's own EDITION_OPTION on its last part (never sent to Telegram): once
+that part is recorded, `on_edition` is told (the channel pins the edition's first message and records the
+post), so a crash before then leaves an edition unpinned rather than pinned twice.
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ from bot.delivery.limiter import retry_after_seconds
 from bot.monitoring.alerts import Alerts
 from bot.monitoring.metrics import Metrics
 from bot.storage import DeliveryStatus, Store
-from bot.storage.ledger import Claim, ClaimedPart
+from bot.storage.ledger import EDITION_OPTION, Claim, ClaimedPart
 
 log = logging.getLogger(__name__)
 _NO_PREVIEW_JSON: Final = {"is_disabled": True}
@@ -48,9 +52,18 @@ MAX_RATE_LIMIT_WAITS: Final = 50
 RETRY_WINDOW: Final = timedelta(hours=20)  # a failed digest is retried until the next one is near
 BlockedHook = Callable[[int], Awaitable[None]]  # chat id
 MigratedHook = Callable[[int, int], Awaitable[None]]  # old chat id, new chat id
+EditionHook = Callable[[int, int, bool], Awaitable[None]]  # channel id, delivery id, pin its first message
 _TAG: Final = re.compile(r"<[^>]+>")
 _ARTICLE_REF: Final = re.compile(r"#(\d+)")
 _RAW_SEND_WARNING: Final = r"Please use 'Bot\.sendMessage' instead of 'Bot\.do_api_request\(\"sendMessage\""
+
+
+def edition_mark(options: str | None) -> dict[str, object] | None:
+    """The EDITION_OPTION of a part's stored options (the last part of a channel's edition), else None."""
+    if not options or EDITION_OPTION not in options:
+        return None
+    mark = json.loads(options).get(EDITION_OPTION)
+    return mark if isinstance(mark, dict) else None
 
 
 def html_to_plain(html_text: str) -> str:
@@ -86,12 +99,14 @@ class DeliveryEngine:
         alerts: Alerts,
         on_blocked: BlockedHook | None = None,
         on_migrated: MigratedHook | None = None,
+        on_edition: EditionHook | None = None,
     ) -> None:
         """Wire the engine; `on_blocked`/`on_migrated` (also settable later, before `start`) let the
-        app drop or move the chat's digest job; outcomes are counted in `metrics`, failures alerted."""
+        app drop or move the chat's digest job, `on_edition` hears of each channel edition sent; outcomes
+        are counted in `metrics`, failures alerted."""
         self._bot, self._store, self._clock, self._config = bot, store, clock, config
         self._metrics, self._alerts = metrics, alerts
-        self.on_blocked, self.on_migrated = on_blocked, on_migrated
+        self.on_blocked, self.on_migrated, self.on_edition = on_blocked, on_migrated, on_edition
         self.owner = f"{uuid.uuid4().hex[:12]}"
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -246,6 +261,19 @@ class DeliveryEngine:
         if not claim.parts:  # every part went out before a crash; the last "sent" record closes the rest
             await ledger.finish(claim.delivery_id, self.owner, status=DeliveryStatus.SENT, now=self._clock())
         self._metrics.digest_outcomes[DeliveryStatus.SENT].inc()
+        mark = edition_mark(claim.parts[-1].options) if claim.parts else None
+        if mark is not None:
+            await self._edition_sent(chat_id, claim.delivery_id, pin=mark.get("pin") is True)
+
+    async def _edition_sent(self, chat_id: int, delivery_id: int, *, pin: bool) -> None:
+        """Tell `on_edition` that a channel's edition is out; its failure is logged, never the delivery's."""
+        if self.on_edition is None:
+            return
+        try:
+            await self.on_edition(chat_id, delivery_id, pin)
+        except Exception:  # the edition is sent and recorded: what follows it must not undo that
+            log.exception("after the edition of channel %s (delivery %s)", chat_id, delivery_id)
+            self._metrics.error("delivery")
 
     async def _keep_lease(self, claim: Claim) -> None:
         """Fencing before a send: re-check and extend the lease in the database when it may be running
@@ -348,6 +376,7 @@ class DeliveryEngine:
         body: dict[str, object] = {"chat_id": chat_id, "link_preview_options": _NO_PREVIEW_JSON}
         if part.options:
             body.update(json.loads(part.options))
+            body.pop(EDITION_OPTION, None)  # the bot's own, not Telegram's
         if plain:
             body["text"] = html_to_plain(part.html)
         else:

@@ -5,9 +5,15 @@ Parse mode (HTML) and link previews (off) come from the application's `Defaults`
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
+
 from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message
+from telegram.error import TelegramError
 
 from bot.formatting import MESSAGE_LIMIT, split_message
+
+log = logging.getLogger(__name__)
 
 
 async def send_html(
@@ -41,3 +47,17 @@ async def send_html(
                 await bot.send_message(chat_id, chunk, reply_markup=markup, message_thread_id=thread_id)
             )
     return sent
+
+
+async def send_to_each(bot: Bot, chat_ids: Iterable[int], html_text: str) -> int:
+    """Send `html_text` to every chat (the editors); one that refuses (an editor who never started the
+    bot) is logged and does not stop the others. Return how many got it."""
+    delivered = 0
+    for chat_id in chat_ids:
+        try:
+            await send_html(bot, chat_id, html_text)
+        except TelegramError as exc:
+            log.warning("message for the editors not delivered to chat %s: %s", chat_id, exc)
+            continue
+        delivered += 1
+    return delivered

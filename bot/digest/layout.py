@@ -34,6 +34,8 @@ class Page:
     html: str
     items: tuple[tuple[int, int], ...] = ()
     preview_url: str | None = None  # shown as a large link preview (the compact digest's top story)
+    # (number, article id) of each story written out on a full-layout page (a channel's 👍 links)
+    stories: tuple[tuple[int, int], ...] = ()
 
 
 def merge_stories(articles: list[Article], vectors: dict[int, Vector], min_similarity: float) -> list[Story]:
@@ -154,7 +156,15 @@ def full_pages(day: date, stories: list[Story], reader: Reader | None = None) ->
         if story.also:
             lines.append(_also(story))
         blocks.append("\n".join(lines))
-    return [Page(part) for part in split_message("\n\n".join(blocks), MESSAGE_LIMIT)]
+    pages: list[Page] = []
+    numbered = list(enumerate(stories, start=1))
+    for part in split_message("\n\n".join(blocks), MESSAGE_LIMIT):
+        text = f"\n\n{part}"  # a story's block starts "N. <b>" or "N. ⭐ <b>": never escaped text
+        on_page = tuple(
+            (n, s.lead.id) for n, s in numbered if f"\n\n{n}. <b>" in text or f"\n\n{n}. ⭐ <b>" in text
+        )
+        pages.append(Page(part, stories=on_page))
+    return pages
 
 
 def lay_out(

@@ -15,6 +15,7 @@ import itertools
 import logging
 import random
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Final
 from zoneinfo import ZoneInfo
@@ -23,14 +24,14 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from bot.clock import Clock
 from bot.delivery.engine import DeliveryEngine
-from bot.digest.render import DigestRenderer
+from bot.digest.render import ChannelEdition, DigestRenderer
 from bot.digest.selection import new_articles, read_start, recent_article_ids
 from bot.formatting import Reader
 from bot.monitoring.alerts import Alerts
 from bot.monitoring.metrics import Metrics
 from bot.storage import Store
 from bot.storage.ledger import Cutoff, PartText, PlannedDigest
-from bot.storage.types import Article, DigestDefaults, Layout, Topic
+from bot.storage.types import Article, Channel, DigestDefaults, Layout, Topic
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +43,20 @@ RETRY_CAP: Final = 60.0  # ...up to this
 # or article blamed for them.
 TRANSIENT: Final = (SQLAlchemyError, OSError, TimeoutError)
 
-ContentKey = tuple[object, ...]  # (cut-off, day, layout, topics): chats with one key get the same parts
+# (cut-off, day, zone, layout, topics, channel edition): chats with one key get the same parts
+ContentKey = tuple[object, ...]
 Content = tuple[tuple[PartText, ...], int]  # the parts and how many articles they carry
+
+
+@dataclass(frozen=True)
+class Look:
+    """How one content group is laid out: its local date, layout, topics, reader and channel edition."""
+
+    day: date
+    layout: Layout
+    topics: list[Topic]
+    reader: Reader
+    edition: ChannelEdition | None = None
 
 
 def reason_of(exc: BaseException) -> str:
@@ -58,12 +71,25 @@ class DigestPlanner:
     """Writes due chats' digests into the ledger, laid out by the renderer."""
 
     def __init__(
-        self, store: Store, renderer: DigestRenderer, metrics: Metrics, defaults: DigestDefaults | None = None
+        self,
+        store: Store,
+        renderer: DigestRenderer,
+        metrics: Metrics,
+        defaults: DigestDefaults | None = None,
+        *,
+        bot_username: str = "",
     ) -> None:
         """Read and write through `store`; lay out with `renderer`; count what is planned in `metrics`;
-        chats without a zone follow `defaults`."""
+        chats without a zone follow `defaults`; a channel's edition links to the bot `bot_username`."""
         self.store, self.renderer, self._metrics = store, renderer, metrics
         self.defaults = defaults or DigestDefaults()
+        self.bot_username = bot_username
+
+    def _edition(self, channel: Channel | None, now: datetime) -> ChannelEdition | None:
+        """The render input of a channel's edition cut at `now` (None: not a channel)."""
+        if channel is None:
+            return None
+        return ChannelEdition(self.bot_username, channel.chat_id, now, pin=channel.pin, silent=channel.silent)
 
     async def plan(
         self, chat_ids: Iterable[int], now: datetime, *, due_at: Mapping[int, datetime] | None = None
@@ -75,8 +101,9 @@ class DigestPlanner:
         The articles are read once, in one statement (one snapshot: what it saw near `now` is recorded
         as the plan's recent articles, so it must be what every chat's content was cut from). Chats with
         the same previous cut-off, local date, layout and topics get the very same parts: laid out and
-        split once per such group, and each part's text is stored once. A chat whose content cannot be
-        laid out is logged and left out (the sweep tries it again); database errors fail the whole call.
+        split once per such group, and each part's text is stored once (a channel's edition is its own:
+        its links name it). A chat whose content cannot be laid out is logged and left out (the sweep
+        tries it again); database errors fail the whole call.
         """
         store, due_at = self.store, due_at or {}
         due = await store.subscribers.due(chat_ids)
@@ -84,6 +111,7 @@ class DigestPlanner:
             return []
         cutoffs = await store.ledger.last_cutoffs(chat for chat, _ in due)
         prefs = await store.subscribers.digest_preferences([chat for chat, _ in due])
+        channels = await store.channels.active_among(chat for chat, _ in due)
         previous: set[Cutoff | None] = {*cutoffs.values(), *([None] if len(cutoffs) < len(due) else [])}
         read = await store.articles.between(read_start(previous, now), now)
         articles = {cutoff: new_articles(read, cutoff, now) for cutoff in previous}
@@ -97,11 +125,12 @@ class DigestPlanner:
             cutoff, local = cutoffs.get(chat_id), zone or self.defaults.zone
             day = due_at.get(chat_id, now).astimezone(ZoneInfo(local)).date()
             layout, topics = prefs.get(chat_id, (Layout.COMPACT, []))
+            edition = self._edition(channels.get(chat_id), now)
             # the zone too: an item older than a day shows its local date ("3 h ago" is the same anywhere)
-            key = (cutoff, day, local, layout, tuple((t.kind, t.phrase) for t in topics))
+            key = (cutoff, day, local, layout, tuple((t.kind, t.phrase) for t in topics), edition)
             if key not in contents:
-                reader = Reader(now, local)
-                contents[key] = await self._content(articles[cutoff], day, layout, topics, faulty, reader)
+                look = Look(day, layout, topics, Reader(now, local), edition)
+                contents[key] = await self._content(articles[cutoff], look, faulty)
             content = contents[key]
             if content is None:
                 failed.append(chat_id)
@@ -114,15 +143,13 @@ class DigestPlanner:
             _log_unplanned(failed)
         return created
 
-    async def _content(
-        self,
-        found: list[Article],
-        day: date,
-        layout: Layout,
-        topics: list[Topic],
-        faulty: set[int],
-        reader: Reader,
-    ) -> Content | None:
+    async def _parts(self, articles: list[Article], look: Look) -> tuple[PartText, ...]:
+        """The renderer's parts of these articles, laid out as `look` says."""
+        return await self.renderer.parts(
+            articles, look.day, look.layout, look.topics, look.reader, look.edition
+        )
+
+    async def _content(self, found: list[Article], look: Look, faulty: set[int]) -> Content | None:
         """The parts of one content group without the `faulty` articles, finding (and adding) those
         that cannot be laid out on their own; None when the group fails without one article to blame
         (e.g. a chat's own topic). Database errors propagate."""
@@ -130,12 +157,12 @@ class DigestPlanner:
         if not found:
             return (), 0
         try:
-            return await self.renderer.parts(found, day, layout, topics, reader), len(found)
+            return await self._parts(found, look), len(found)
         except TRANSIENT:
             raise
         except Exception as exc:  # a bug or bad data in one article must not sink the batch: find it
             log.error("a digest of %d article(s) could not be laid out (%s)", len(found), reason_of(exc))
-        faults = {a.id: fault for a in found if (fault := await self._fault(a, day, layout, topics, reader))}
+        faults = {a.id: fault for a in found if (fault := await self._fault(a, look))}
         if not faults or len(faults) == len(found):  # not one article's fault (e.g. the chats' topics)
             return None
         for article_id, fault in faults.items():
@@ -143,19 +170,17 @@ class DigestPlanner:
         faulty.update(faults)
         kept = [a for a in found if a.id not in faults]
         try:
-            return await self.renderer.parts(kept, day, layout, topics, reader), len(kept)
+            return await self._parts(kept, look), len(kept)
         except TRANSIENT:
             raise
         except Exception as exc:  # the rest fails too: it is not one article's fault
             log.error("the digest without the articles at fault failed too (%s)", reason_of(exc))
             return None
 
-    async def _fault(
-        self, article: Article, day: date, layout: Layout, topics: list[Topic], reader: Reader
-    ) -> str | None:
+    async def _fault(self, article: Article, look: Look) -> str | None:
         """Why the article alone cannot be laid out, or None when it can."""
         try:
-            await self.renderer.parts([article], day, layout, topics, reader)
+            await self._parts([article], look)
         except TRANSIENT:
             raise
         except Exception as exc:  # the isolation boundary: anything this one article makes fail

@@ -1,4 +1,5 @@
-"""/digest: what the chat's next scheduled digest would carry if it were cut now, laid out the same way."""
+"""/digest: what the chat's next scheduled digest would carry if it were cut now, laid out the same way;
+and what a digest already sent carried (a channel edition's full text, opened from its deep link)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from zoneinfo import ZoneInfo
 from bot.digest.render import DigestMessage, DigestRenderer
 from bot.digest.selection import new_articles, window_start
 from bot.formatting import Reader
-from bot.storage import Layout, Store
+from bot.storage import Article, Layout, Store
 
 
 async def preview(
@@ -31,3 +32,12 @@ async def preview(
     day = now.astimezone(ZoneInfo(zone)).date()
     topics = await store.topics.of_chat(chat_id)
     return await renderer.messages(articles, day, layout, topics, Reader(now, zone))
+
+
+async def edition_articles(store: Store, chat_id: int, cutoff: datetime) -> list[Article]:
+    """The articles the chat's digest cut at `cutoff` carried (a channel edition's "▾ summaries"): the same
+    selection as its plan made, from the chat's sent digest before it (`Ledger.previous_cutoff`). An article
+    deleted since is left out."""
+    previous = await store.ledger.previous_cutoff(chat_id, cutoff)
+    read = await store.articles.between(window_start(previous, cutoff), cutoff)
+    return new_articles(read, previous, cutoff)

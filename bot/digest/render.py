@@ -1,22 +1,37 @@
-"""From pages to Telegram: each page's inline keyboard, the callback data its buttons carry (encoded and
-decoded here only), and the parts the ledger stores (split under the limit, the keyboard on the last)."""
+"""From pages to Telegram: each page's inline keyboard, the callback data its buttons carry and the
+deep-link payloads of a channel's buttons (both encoded and decoded here only), and the parts the ledger
+stores (split under the limit, the keyboard on the last).
+
+A channel's edition is read by everyone in it, so its buttons change nothing there: they are links into
+the bot (`https://t.me/<bot>?start=<payload>`), which opens the reader's private chat and sends
+`/start <payload>` — "▾ summaries" (`e<channel>_<cut-off>`: that edition's full text) and "👍 N"
+(`f<article id>`: subscribe and follow stories like it)."""
 
 from __future__ import annotations
 
+import functools
 import json
+import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
+from typing import Final
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 
 from bot.digest.layout import Page, lay_out
 from bot.formatting import Reader, split_message
 from bot.semantic.search import SemanticSearch, from_bytes
-from bot.storage.ledger import PartText
+from bot.storage.ledger import EDITION_OPTION, PartText
 from bot.storage.types import Article, Layout, Topic
 
 MAX_ID_DIGITS = 18  # callback numbers longer than this are forged or corrupted
+FOLLOWS_PER_ROW: Final = 4  # a channel edition's 👍 links, side by side
+PAYLOAD: Final = re.compile(r"[A-Za-z0-9_-]{1,64}")  # what Telegram passes on as a /start parameter
+_EDITION_PAYLOAD: Final = re.compile(r"e(\d{1,18})_(\d{1,18})")
+_FOLLOW_PAYLOAD: Final = re.compile(r"f(\d{1,18})")
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND: Final = timedelta(microseconds=1)
 
 
 class Action(StrEnum):
@@ -56,6 +71,64 @@ def decode(data: str) -> Press | None:
 
 
 @dataclass(frozen=True)
+class EditionLink:
+    """A deep link to the full text of a channel's edition: the channel and the edition's cut-off."""
+
+    chat_id: int
+    cutoff: datetime
+
+
+@dataclass(frozen=True)
+class FollowLink:
+    """A deep link that subscribes the reader and follows stories like this article."""
+
+    article_id: int
+
+
+def edition_payload(chat_id: int, cutoff: datetime) -> str:
+    """`e<channel id without its minus>_<cut-off in µs since the epoch>`: at most 39 characters."""
+    return f"e{abs(chat_id)}_{(cutoff - _EPOCH) // _MICROSECOND}"
+
+
+def follow_payload(article_id: int) -> str:
+    """`f<article id>`."""
+    return f"f{article_id}"
+
+
+def decode_payload(payload: str) -> EditionLink | FollowLink | None:
+    """The link behind a /start payload; None when it is malformed, forged or of an unknown kind."""
+    if (found := _EDITION_PAYLOAD.fullmatch(payload)) is not None:
+        try:
+            cutoff = _EPOCH + int(found.group(2)) * _MICROSECOND
+        except OverflowError:  # past year 9999: forged
+            return None
+        return EditionLink(-int(found.group(1)), cutoff)
+    if (found := _FOLLOW_PAYLOAD.fullmatch(payload)) is not None:
+        return FollowLink(int(found.group(1)))
+    return None
+
+
+def deep_link(bot_username: str, payload: str) -> str:
+    """The t.me link that opens the bot's private chat and sends `/start <payload>`."""
+    if PAYLOAD.fullmatch(payload) is None:
+        raise ValueError(f"not a deep-link payload: {payload!r}")
+    return f"https://t.me/{bot_username}?start={payload}"
+
+
+@dataclass(frozen=True)
+class ChannelEdition:
+    """Render input of a channel's edition: its buttons are deep links into the bot (never callbacks: they
+    would change or edit the post for everyone), silent posts carry no notification, and a pinned one's
+    first message is pinned once the edition is out."""
+
+    bot_username: str
+    chat_id: int
+    cutoff: datetime  # the edition's content cut-off: with the chat, what its "▾ summaries" link names
+    pin: bool = False
+    silent: bool = False
+
+
+@dataclass(frozen=True)
 class DigestMessage:
     """One message of a digest: Telegram HTML and its inline keyboard (None for none)."""
 
@@ -84,11 +157,36 @@ def message_of(page: Page) -> DigestMessage:
     return DigestMessage(page.html, InlineKeyboardMarkup(rows) if rows else None, preview)
 
 
-def send_options(message: DigestMessage) -> str | None:
-    """The message's send options other than text and keyboard, as Bot API JSON (None: none)."""
-    if message.link_preview is None:
-        return None
-    return json.dumps({"link_preview_options": message.link_preview.to_dict()}, sort_keys=True)
+def channel_message_of(page: Page, edition: ChannelEdition, layout: Layout) -> DigestMessage:
+    """A page of a channel's edition: "▾ summaries" (compact layout) and a "👍 N" per story, all links."""
+    message = message_of(page)
+    link = functools.partial(deep_link, edition.bot_username)
+    rows: list[list[InlineKeyboardButton]] = []
+    if layout == Layout.COMPACT:
+        summaries = link(edition_payload(edition.chat_id, edition.cutoff))
+        rows.append([InlineKeyboardButton("▾ summaries", url=summaries)])
+    follows = [
+        InlineKeyboardButton(f"👍 {number}", url=link(follow_payload(article_id)))
+        for number, article_id in page.items or page.stories
+    ]
+    rows += [follows[i : i + FOLLOWS_PER_ROW] for i in range(0, len(follows), FOLLOWS_PER_ROW)]
+    return DigestMessage(message.html, InlineKeyboardMarkup(rows) if rows else None, message.link_preview)
+
+
+def send_options(
+    message: DigestMessage, *, first: bool = True, silent: bool = False, edition: ChannelEdition | None = None
+) -> str | None:
+    """A part's send options other than text and keyboard, as Bot API JSON (None: none): the message's
+    link preview on its `first` chunk, no notification when `silent`, and on the last part of a channel's
+    `edition` the bot's own EDITION_OPTION."""
+    options: dict[str, object] = {}
+    if first and message.link_preview is not None:
+        options["link_preview_options"] = message.link_preview.to_dict()
+    if silent:
+        options["disable_notification"] = True
+    if edition is not None:
+        options[EDITION_OPTION] = {"pin": edition.pin}
+    return json.dumps(options, sort_keys=True) if options else None
 
 
 def toggled_keyboard(markup: InlineKeyboardMarkup | None, data: str) -> InlineKeyboardMarkup | None:
@@ -132,8 +230,10 @@ class DigestRenderer:
         layout: Layout,
         topics: list[Topic],
         reader: Reader | None = None,
+        edition: ChannelEdition | None = None,
     ) -> list[DigestMessage]:
-        """The digest messages with their inline keyboards ([] when nothing is left to show)."""
+        """The digest messages with their inline keyboards ([] when nothing is left to show); a channel's
+        `edition` gets the deep-link keyboard."""
         if not articles:
             return []
         vectors = await self._semantic.vectors_of([a.id for a in articles])
@@ -147,6 +247,8 @@ class DigestRenderer:
             merge_min_similarity=self._merge_min,
             reader=reader,
         )
+        if edition is not None:
+            return [channel_message_of(page, edition, layout) for page in pages]
         return [message_of(page) for page in pages]
 
     async def parts(
@@ -156,16 +258,21 @@ class DigestRenderer:
         layout: Layout,
         topics: list[Topic],
         reader: Reader | None = None,
+        edition: ChannelEdition | None = None,
     ) -> tuple[PartText, ...]:
         """The messages split to Telegram's limit; a message's keyboard rides on its last chunk, its
-        link preview on its first."""
+        link preview on its first; a channel's `edition` is silent if asked, its last part marked."""
+        silent = edition is not None and edition.silent
+        chunked = [
+            (message, split_message(message.html))
+            for message in await self.messages(articles, day, layout, topics, reader, edition)
+        ]
         parts: list[PartText] = []
-        for message in await self.messages(articles, day, layout, topics, reader):
-            chunks = split_message(message.html)
+        for index, (message, chunks) in enumerate(chunked):
             markup = json.dumps(message.keyboard.to_dict()) if message.keyboard is not None else None
-            options = send_options(message)
-            parts += [
-                PartText(c, markup if i == len(chunks) - 1 else None, options if i == 0 else None)
-                for i, c in enumerate(chunks)
-            ]
+            for i, chunk in enumerate(chunks):
+                last = i == len(chunks) - 1
+                mark = edition if last and index == len(chunked) - 1 else None
+                options = send_options(message, first=i == 0, silent=silent, edition=mark)
+                parts.append(PartText(chunk, markup if last else None, options))
         return tuple(parts)

@@ -15,6 +15,24 @@ log = logging.getLogger(__name__)
 
 _COMMAND: Final = re.compile(r"/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{1,64})?")
 _DEFAULT_EXCLUDED: Final = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
+# A channel administrator's rights (ChatMemberAdministrator) unless a test says otherwise.
+CHANNEL_ADMIN: Final = {
+    "status": "administrator",
+    "can_be_edited": False,
+    "is_anonymous": False,
+    "can_manage_chat": True,
+    "can_delete_messages": True,
+    "can_manage_video_chats": True,
+    "can_restrict_members": True,
+    "can_promote_members": False,
+    "can_change_info": True,
+    "can_invite_users": True,
+    "can_post_stories": True,
+    "can_edit_stories": True,
+    "can_delete_stories": True,
+    "can_post_messages": True,
+    "can_edit_messages": True,
+}
 
 
 class ChatModel:
@@ -48,6 +66,9 @@ class ChatModel:
         self.member_status: dict[tuple[int, int], str] = {}  # (chat, user) -> status; default "member"
         self.files: dict[str, tuple[bytes, str]] = {}  # file_id -> (content, file_path) of user uploads
         self.forums: set[int] = set()  # supergroups with topics (is_forum)
+        self.bot_members: dict[int, dict[str, Any]] = {}  # channel -> the bot's ChatMember there
+        self.usernames: dict[str, int] = {}  # casefolded public @username -> chat id
+        self.pins: dict[int, list[int]] = {}  # chat -> message ids pinned, in order
 
     def chat(self, chat_id: int) -> dict[str, Any]:
         """The Chat dict of a chat: as last seen, or derived from the sign of its id."""
@@ -122,6 +143,8 @@ class ChatModel:
             chat = {"id": chat_id, "type": chat_type, "first_name": sender["first_name"]}
             if chat_id in self.blocked:  # a blocked user writing again has restarted the bot
                 self.set_blocked(chat_id, False, notify=True)
+        elif self.chats.get(chat_id, {}).get("type") == chat_type:  # a known group or channel
+            chat = dict(self.chats[chat_id])
         else:
             chat = {"id": chat_id, "type": chat_type, "title": f"Test {chat_type}", **self._forum(chat_id)}
         self.chats[chat_id] = chat
@@ -158,19 +181,56 @@ class ChatModel:
 
     def set_blocked(self, chat_id: int, blocked: bool, *, notify: bool) -> None:
         """Block or unblock a chat; notify queues the my_chat_member update Telegram would send."""
+        if chat_id in self.bot_members:  # a channel: the bot is banned from it (or made an admin again)
+            self.set_bot_member(chat_id, {"status": "kicked"} if blocked else CHANNEL_ADMIN, notify=notify)
+            return
         (self.blocked.add if blocked else self.blocked.discard)(chat_id)
         if not notify:
             return
         old, new = ("member", "kicked") if blocked else ("kicked", "member")
         member = {"user": self.me, "until_date": 0}
+        self._member_update(chat_id, {"status": old, **member}, {"status": new, **member})
+
+    def _member_update(self, chat_id: int, old: dict[str, Any], new: dict[str, Any]) -> None:
+        """Queue the my_chat_member update of the bot's change from `old` to `new` in a chat."""
         change = {
             "chat": self.chat(chat_id),
             "from": {"id": chat_id if chat_id > 0 else 1, "is_bot": False, "first_name": "Test"},
             "date": int(time.time()),
-            "old_chat_member": {"status": old, **member},
-            "new_chat_member": {"status": new, **member},
+            "old_chat_member": old,
+            "new_chat_member": new,
         }
         self.add_update({"my_chat_member": change})
+
+    def add_channel(self, chat_id: int, title: str, username: str | None) -> None:
+        """Know a channel (its Chat, its public @username if any); the bot is not in it yet."""
+        chat: dict[str, Any] = {"id": chat_id, "type": "channel", "title": title}
+        if username:
+            chat["username"] = username
+            self.usernames[username.casefold()] = chat_id
+        self.chats[chat_id] = chat
+        self.bot_members.setdefault(chat_id, {"status": "left", "user": self.me})
+
+    def set_bot_member(self, chat_id: int, member: dict[str, Any], *, notify: bool) -> None:
+        """The bot's ChatMember in a channel becomes `member` (an administrator with its rights, "left",
+        "kicked"); notify queues the my_chat_member update. Out of the channel, posting there fails (403)."""
+        old = self.bot_members.get(chat_id, {"status": "left", "user": self.me})
+        member = {**member, "user": self.me}
+        if member["status"] != "administrator":
+            member = {key: value for key, value in member.items() if key in ("status", "user")}
+            if member["status"] == "kicked":
+                member["until_date"] = 0
+        self.bot_members[chat_id] = member
+        out = member["status"] in ("left", "kicked")
+        (self.blocked.add if out else self.blocked.discard)(chat_id)
+        if notify:
+            self._member_update(chat_id, old, member)
+
+    def resolve(self, chat_id: Any) -> Any:
+        """A chat_id parameter with "@username" replaced by the chat's numeric id (None: unknown)."""
+        if isinstance(chat_id, str) and chat_id.startswith("@"):
+            return self.usernames.get(chat_id[1:].casefold())
+        return chat_id
 
     @staticmethod
     def scope_key(scope: Any, language_code: Any) -> str:

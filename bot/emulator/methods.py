@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from types import MappingProxyType
 from typing import Any, Final
 
+from bot.emulator.channels import bot_member, channel_post, check_url, get_chat, pin_chat_message
 from bot.emulator.chats import ChatModel
 from bot.emulator.html import HtmlParseError, parse_html, utf16_len
 from bot.emulator.state import ApiError, SentMessage, bad_request, chat_id_of, opt_int
@@ -96,6 +97,8 @@ def _check_keyboard(markup: Any) -> None:
             data = button.get("callback_data")
             if data is not None and not 1 <= len(str(data).encode()) <= _MAX_CALLBACK_DATA:
                 raise bad_request("BUTTON_DATA_INVALID")
+            if "url" in button:
+                check_url(button["url"])
             actions = [k for k in button if k not in ("text", "style", "icon_custom_emoji_id")]
             if len(actions) != 1:
                 raise bad_request("can't parse inline keyboard button: exactly one of the optional fields")
@@ -200,9 +203,11 @@ def _finish(
             edited="edit_date" in message,
             entities=entities,
             thread_id=message.get("message_thread_id"),
+            disable_notification=bool(params.get("disable_notification")),
             **kw,
         )
     )
+    channel_post(model, message, edited="edit_date" in message)
     return dict(message)
 
 
@@ -511,10 +516,13 @@ _ADMIN_RIGHTS: Final = (
 
 
 async def get_chat_member(model: ChatModel, params: Params) -> Any:
-    """getChatMember: the status set with FakeBotAPI.set_member_status ("member" unless set)."""
+    """getChatMember: the status set with FakeBotAPI.set_member_status ("member" unless set); the bot
+    itself in a channel: what FakeBotAPI.add_channel / set_bot_rights / remove_bot made it."""
     chat_id, uid = chat_id_of(params), opt_int(params, "user_id")
     if uid is None:
         raise bad_request("user_id is required")
+    if uid == model.me["id"] and (own := bot_member(model, chat_id)) is not None:
+        return own  # the bot in a channel: its status and administrator rights
     status = model.member_status.get((chat_id, uid), "member")
     member: dict[str, Any] = {"status": status, "user": {"id": uid, "is_bot": False, "first_name": "Test"}}
     if status == "creator":
@@ -563,6 +571,8 @@ METHODS: Final[Mapping[str, Method]] = MappingProxyType(
         "answerCallbackQuery": answer_callback_query,
         "answerInlineQuery": answer_inline_query,
         "getChatMember": get_chat_member,
+        "getChat": get_chat,
+        "pinChatMessage": pin_chat_message,
         "getFile": get_file,
     }
 )

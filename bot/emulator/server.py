@@ -14,7 +14,8 @@ from typing import Any, Final, Self
 import aiohttp
 from aiohttp import web
 
-from bot.emulator.chats import ChatModel
+from bot.emulator.channels import check_post
+from bot.emulator.chats import CHANNEL_ADMIN, ChatModel
 from bot.emulator.methods import METHODS
 from bot.emulator.state import (
     ApiCall,
@@ -27,6 +28,8 @@ from bot.emulator.state import (
 )
 
 _PATH: Final = re.compile(r"/bot([^/]+)/([^/]*)")
+_DEEP_LINK: Final = re.compile(r"https://t\.me/([A-Za-z0-9_]+)\?start=(.*)")
+_PAYLOAD: Final = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _FILE_PATH: Final = re.compile(r"/file/bot([^/]+)/(.+)")
 _DESCRIPTIONS: Final = {
     400: "Bad Request",
@@ -335,6 +338,55 @@ class FakeBotAPI:
             raise ValueError(f"not a chat member status: {status!r}")
         self._model.member_status[(chat_id, user_id)] = status
 
+    # --- channels ---
+
+    def add_channel(
+        self,
+        chat_id: int,
+        title: str = "Test channel",
+        *,
+        username: str | None = None,
+        admin: bool = True,
+        notify: bool = True,
+        **rights: bool,
+    ) -> None:
+        """A channel (`@username` when public); admin: the bot is its administrator with every right
+        (`rights`, e.g. can_post_messages=False, override some), else not in it. notify queues the
+        my_chat_member update Telegram sends when the bot is made an administrator."""
+        self._model.add_channel(chat_id, title, username)
+        if admin:
+            self._model.set_bot_member(chat_id, {**CHANNEL_ADMIN, **rights}, notify=notify)
+
+    def set_bot_rights(self, chat_id: int, *, notify: bool = True, **rights: bool) -> None:
+        """Change the bot's administrator rights in a channel (promoted if it was not an admin), e.g.
+        can_post_messages=False; notify queues the my_chat_member update."""
+        current = self._model.bot_members.get(chat_id, {})
+        base = current if current.get("status") == "administrator" else CHANNEL_ADMIN
+        self._model.set_bot_member(chat_id, {**base, **rights}, notify=notify)
+
+    def remove_bot(self, chat_id: int, *, banned: bool = False, notify: bool = True) -> None:
+        """An admin removes (banned: bans) the bot from a channel: posting there then fails with 403 "bot is
+        not a member of the channel chat"; notify queues the my_chat_member update."""
+        self._model.set_bot_member(chat_id, {"status": "kicked" if banned else "left"}, notify=notify)
+
+    def pins(self, chat_id: int) -> list[int]:
+        """The message ids pinned in a chat (pinChatMessage), in order."""
+        return list(self._model.pins.get(chat_id, ()))
+
+    def post_in_channel(self, chat_id: int, text: str) -> dict[str, Any]:
+        """Someone posts in a channel: Telegram sends the bot a channel_post (no sender user)."""
+        return self._model.user_message(chat_id, text, {}, "channel", None, {})
+
+    def open_link(self, user_id: int, url: str, *, first_name: str = "Test") -> dict[str, Any]:
+        """A user opens a t.me deep link to this bot: Telegram opens the private chat and sends
+        "/start <payload>" (a link to another bot, or a payload Telegram would drop, is refused)."""
+        match = _DEEP_LINK.fullmatch(url)
+        if match is None or match.group(1).casefold() != self.bot_username.casefold():
+            raise ValueError(f"not a deep link to @{self.bot_username}: {url!r}")
+        if _PAYLOAD.fullmatch(match.group(2)) is None:
+            raise ValueError(f"Telegram ignores the start parameter {match.group(2)!r}")
+        return self.send_message(user_id, f"/start {match.group(2)}", user_id=user_id, first_name=first_name)
+
     def migrate(self, chat_id: int, new_chat_id: int) -> None:
         """Upgrade group chat_id to supergroup new_chat_id: sends to the old id then fail (400, migrate)."""
         self._model.migrated[chat_id] = new_chat_id
@@ -404,6 +456,10 @@ class FakeBotAPI:
                 raise ApiError(401, "Unauthorized")
             method = self._methods.get(method.lower(), method)
             params = await _read_params(request)
+            if "chat_id" in params:  # a public chat's "@username"
+                params["chat_id"] = self._model.resolve(params["chat_id"])
+                if params["chat_id"] is None:
+                    raise bad_request("chat not found")
             dropping = self._delay_key(method) in self._drop_if_gone
             await self._delay(method)
             if dropping and (request.transport is None or request.transport.is_closing()):
@@ -446,6 +502,7 @@ class FakeBotAPI:
                 "Bad Request: group chat was upgraded to a supergroup chat",
                 {"migrate_to_chat_id": self._model.migrated[chat["id"]]},
             )
+        check_post(self._model, chat["id"], method)
         if chat["id"] in self._model.blocked:
             reason = {
                 "private": "bot was blocked by the user",

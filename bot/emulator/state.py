@@ -94,6 +94,7 @@ class SentMessage:
     deleted: bool = False  # set when the bot later deletes this message
     thread_id: int | None = None  # message_thread_id: the forum topic it was sent to
     link_preview: dict[str, Any] | None = None  # link_preview_options as sent (None: not given)
+    disable_notification: bool = False  # sent silently
 
 
 @dataclass(frozen=True)

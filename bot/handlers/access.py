@@ -1,4 +1,5 @@
-"""Who may do what, in one place: editors (ADMIN_IDS) post, delete and manage feeds; a chat's digest is
+"""Who may do what, in one place: editors (ADMIN_IDS) post, delete and manage feeds and (in their private
+chat) channels; a chat's digest is
 changed by anyone in a private chat, in a group by its admins and the outlet's editors, and in any other
 chat (a channel, a type Telegram may add) by no one: a channel's buttons are pressed by its viewers; and one
 such change at a time per chat (`one_at_a_time`).
@@ -67,6 +68,24 @@ def editors_only(callback: Handler, action: str) -> Handler:
     async def guarded(update: Update, context: Context) -> None:
         if not is_editor(update, context):
             await reply(update, context, f"Sorry, only the outlet's editors can {action}.")
+            return
+        await callback(update, context)
+
+    return guarded
+
+
+PRIVATE_ONLY: Final = "Please send this in your private chat with me."
+
+
+def private_only(callback: Handler) -> Handler:
+    """Wrap a command used only in the sender's private chat with the bot (editors manage channels
+    there): anywhere else it is refused in one line."""
+
+    @functools.wraps(callback)
+    async def guarded(update: Update, context: Context) -> None:
+        chat = update.effective_chat
+        if chat is None or chat.type != ChatType.PRIVATE:
+            await reply(update, context, PRIVATE_ONLY)
             return
         await callback(update, context)
 

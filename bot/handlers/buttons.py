@@ -14,9 +14,7 @@ from bot.formatting import MESSAGE_LIMIT, article_html, visible_len
 from bot.handlers.access import REFUSAL, may_change_chat
 from bot.handlers.replies import reply
 from bot.handlers.reports import file_report
-from bot.handlers.topics import add_topic
-from bot.semantic.search import to_bytes
-from bot.semantic.topics import MAX_TOPIC_CHARS, normalize_phrase
+from bot.handlers.topics import add_topic, story_topic
 from bot.storage import Article, TopicKind
 
 log = logging.getLogger(__name__)
@@ -54,11 +52,9 @@ async def _topic(
         return
     services = context.services
     kind = TopicKind.FOLLOW if press.action == Action.FOLLOW else TopicKind.MUTE
-    vector = (await services.semantic.vectors_of([article.id])).get(article.id)
     chat = query.message.chat.id if query.message else query.from_user.id
-    phrase = normalize_phrase(article.title)[:MAX_TOPIC_CHARS]
+    phrase, encoded = await story_topic(services, article)
     story = article.id if kind == TopicKind.MUTE else None  # 🔇 mutes this story, not its subject
-    encoded = to_bytes(vector) if vector is not None else None
     async with services.chat_locks.hold(chat):  # as every change of the chat's topics
         text = await add_topic(services, chat, kind, phrase, encoded, story=story)
     await query.answer(text.replace("“", '"').replace("”", '"')[:200])

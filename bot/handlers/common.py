@@ -6,12 +6,16 @@ from telegram import Update
 
 from bot.context import Context
 from bot.formatting import esc, printable
+from bot.handlers import deeplinks
 from bot.handlers.access import is_editor
 from bot.handlers.replies import reply
 
 
 async def start(update: Update, context: Context) -> None:
-    """Welcome a new user and explain how to subscribe."""
+    """Welcome a new user and explain how to subscribe; `/start <payload>` opens a deep link."""
+    if context.args:
+        await deeplinks.open_link(update, context, " ".join(context.args))
+        return
     first_name = update.effective_user.first_name if update.effective_user else "there"
     settings = context.services.settings
     text = (

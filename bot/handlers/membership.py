@@ -1,4 +1,5 @@
-"""The bot's own membership in a chat (my_chat_member): stop a digest that can't arrive; greet new groups."""
+"""The bot's own membership in a chat (my_chat_member): stop a digest that can't arrive; greet new groups;
+a channel where the bot lost the right to post (or was removed) is lost (bot.channels)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import logging
 from typing import Final
 
 from telegram import Update
-from telegram.constants import ChatMemberStatus
+from telegram.constants import ChatMemberStatus, ChatType
 
 from bot.context import Context
 from bot.delivery.send import send_html
@@ -23,11 +24,16 @@ GROUP_WELCOME: Final = (
 
 
 async def my_chat_member(update: Update, context: Context) -> None:
-    """Unsubscribe and unschedule a chat that blocked the bot or removed it; greet a group that added it."""
+    """Unsubscribe and unschedule a chat that blocked the bot or removed it; greet a group that added it;
+    lose a channel where the bot may no longer post."""
     change = update.my_chat_member
     if change is None:
         return
     chat_id = change.chat.id
+    if change.chat.type == ChatType.CHANNEL:
+        # one of the outlet's channels, demoted or removed: marked, unsubscribed, the editors told once;
+        # promoted again: an editor sends /addchannel. (Removed from any channel: unsubscribed below.)
+        await context.services.channels.rights_changed(chat_id, change.new_chat_member)
     if change.new_chat_member.status not in GONE:
         # (re)joined or promoted: nothing is resubscribed; a group just added is told how to start
         if change.old_chat_member.status in GONE and change.chat.type in GROUP_TYPES:

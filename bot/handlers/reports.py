@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import logging
-
 from telegram import Update, User
-from telegram.error import TelegramError
 
 from bot.context import Context
-from bot.delivery.send import send_html
+from bot.delivery.send import send_to_each
 from bot.formatting import esc
 from bot.handlers.replies import reply
 from bot.storage import Article
-
-log = logging.getLogger(__name__)
 
 REPORT_USAGE = "Usage: /report &lt;id&gt; [why], e.g. /report 12 the headline is wrong"
 MAX_REASON_CHARS = 500
@@ -33,14 +28,7 @@ async def file_report(context: Context, article: Article, reader: User, reason: 
         f"from {who}, id {reader.id}: {esc(reason) if reason else 'no reason given'}\n"
         f"/summary {article.id} · /edit {article.id} summary … · /delete {article.id}"
     )
-    chats = sorted(services.settings.admin_ids)
-    if services.settings.alert_chat_id is not None and services.settings.alert_chat_id not in chats:
-        chats.append(services.settings.alert_chat_id)
-    for chat in chats:
-        try:
-            await send_html(context.bot, chat, text)
-        except TelegramError as exc:  # an editor who never started the bot must not stop the others
-            log.warning("report on article #%s not delivered to chat %s: %s", article.id, chat, exc)
+    await send_to_each(context.bot, services.settings.editor_chats(), text)
     return f"Thank you: article #{article.id} was reported to the editors."
 
 

@@ -10,7 +10,7 @@ from bot.handlers.replies import chat_id, reply
 from bot.semantic.search import to_bytes
 from bot.semantic.topics import MAX_TOPIC_CHARS, MAX_TOPICS, normalize_phrase
 from bot.services import Services
-from bot.storage.types import Topic, TopicKind
+from bot.storage.types import Article, Topic, TopicKind
 
 _VERB = {TopicKind.FOLLOW: "Following", TopicKind.MUTE: "Muted"}
 
@@ -39,6 +39,13 @@ async def add_topic(
     if story is not None:
         return f"Muted this story (“{esc(phrase)}”) and other reports of it. /topics lists your topics."
     return f"{_VERB[kind]} “{esc(phrase)}”. /topics lists your topics."
+
+
+async def story_topic(services: Services, article: Article) -> tuple[str, bytes | None]:
+    """The topic of "stories like this one" (👍, 🔇, a channel's 👍 link): the article's title as the
+    phrase, its stored embedding as the vector."""
+    vector = (await services.semantic.vectors_of([article.id])).get(article.id)
+    return normalize_phrase(article.title)[:MAX_TOPIC_CHARS], to_bytes(vector) if vector is not None else None
 
 
 def _usage(command: str) -> str:

@@ -1,5 +1,5 @@
 """Persistence (SQLite or PostgreSQL), by aggregate: `Store` opens the database and holds one repository
-each for articles, subscribers, topics, feeds, the digest ledger and the /stats counters."""
+each for articles, subscribers, topics, feeds, channels, the digest ledger and the /stats counters."""
 
 from bot.storage.errors import DuplicateArticleError, StorageError, SubscriberNotFoundError
 from bot.storage.hashing import content_hash
@@ -7,6 +7,8 @@ from bot.storage.store import Store
 from bot.storage.types import (
     FINISHED,
     Article,
+    Channel,
+    ChannelStatus,
     DeliveryStatus,
     Feed,
     Layout,
@@ -20,6 +22,8 @@ from bot.storage.types import (
 __all__ = [
     "FINISHED",
     "Article",
+    "Channel",
+    "ChannelStatus",
     "DeliveryStatus",
     "DuplicateArticleError",
     "Feed",

@@ -25,6 +25,14 @@ class SubscriberNotFoundError(StorageError, LookupError):
         self.chat_id = chat_id
 
 
+class ChannelNotFoundError(StorageError, LookupError):
+    """No channel has this chat id (it was removed meanwhile)."""
+
+    def __init__(self, chat_id: int) -> None:
+        super().__init__(f"no channel {chat_id}")
+        self.chat_id = chat_id
+
+
 class DatabaseOpenError(StorageError):
     """The database cannot be created, opened, reached or migrated; the message shows no password."""
 

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, cast
+from typing import Any, Final, cast
 
 from sqlalchemy import Table, and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,6 +25,9 @@ PLANS = cast(Table, DigestPlanRow.__table__)
 TEXTS = cast(Table, DigestTextRow.__table__)
 PRUNE_CHUNK = 2000  # deliveries deleted per transaction by prune()
 PLAN_CHUNK = 500  # rows per multi-VALUES insert (SQLite allows 32766 bound parameters)
+# The bot's own send option, never sent to Telegram: it rides on the last part of a channel's edition
+# ({"pin": true|false}), so the engine reports the whole edition posted (and its first message pinned).
+EDITION_OPTION: Final = "newsbot_edition"
 
 
 @dataclass(frozen=True)
@@ -33,7 +36,8 @@ class PartText:
 
     html: str
     markup: str | None = None
-    options: str | None = None  # other send options as Bot API JSON, e.g. {"link_preview_options": ...}
+    # other send options as Bot API JSON, e.g. {"link_preview_options": ...}, and EDITION_OPTION
+    options: str | None = None
 
 
 @dataclass(frozen=True)
@@ -138,6 +142,41 @@ class Ledger:
         for at, plan_id in set(latest.values()):
             shared[(at, plan_id)] = Cutoff(at, None if plan_id is None else recent.get(plan_id, frozenset()))
         return {chat_id: shared[key] for chat_id, key in latest.items()}
+
+    async def has_delivery(self, chat_id: int, cutoff: datetime) -> bool:
+        """Whether the chat has a digest delivery cut at exactly `cutoff` (an edition a deep link names)."""
+        dd = DigestDeliveryRow
+        stmt = select(dd.id).where(dd.chat_id == chat_id, dd.cutoff == cutoff).limit(1)
+        async with self._sessions() as session:
+            return await session.scalar(stmt) is not None
+
+    async def previous_cutoff(self, chat_id: int, before: datetime) -> Cutoff | None:
+        """The cut-off of the chat's latest sent digest before `before` (with its plan's recent articles):
+        where the digest cut at `before` started. None: it was the chat's first."""
+        dd = DigestDeliveryRow
+        stmt = (
+            select(dd.cutoff, dd.plan_id)
+            .where(dd.chat_id == chat_id, dd.status == DeliveryStatus.SENT, dd.cutoff < before)
+            .order_by(dd.cutoff.desc())
+            .limit(1)
+        )
+        async with self._sessions() as session:
+            found = (await session.execute(stmt)).first()
+            if found is None:
+                return None
+            at, plan_id = found
+            if plan_id is None:
+                return Cutoff(at, None)
+            recent = await self._recent_article_ids(session, {plan_id})
+        return Cutoff(at, recent.get(plan_id, frozenset()))
+
+    async def first_message(self, delivery_id: int) -> int | None:
+        """Telegram's id of the first message of a delivery, once it is sent."""
+        stmt = select(DigestPartRow.message_id).where(
+            DigestPartRow.delivery_id == delivery_id, DigestPartRow.part == 0
+        )
+        async with self._sessions() as session:
+            return await session.scalar(stmt)
 
     async def _recent_article_ids(
         self, session: AsyncSession, plan_ids: set[int | None]

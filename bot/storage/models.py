@@ -180,6 +180,28 @@ class DigestDeliveryRow(Base):
     reason: Mapped[str | None] = mapped_column(Text)
 
 
+CHANNEL_TITLE_MAX_LENGTH: Final = 255  # Telegram allows 128
+USERNAME_MAX_LENGTH: Final = 64  # Telegram allows 32
+
+
+class ChannelRow(Base):
+    """A channel the editors added (/addchannel): its posting options and state. Its chat_id is also its
+    row in `subscribers`, which holds its schedule, zone and layout as for any chat (revision 0015)."""
+
+    __tablename__ = "channels"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    title: Mapped[str] = mapped_column(String(CHANNEL_TITLE_MAX_LENGTH))
+    username: Mapped[str | None] = mapped_column(String(USERNAME_MAX_LENGTH))
+    added_by: Mapped[int] = mapped_column(BigInteger)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    pin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    silent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    status: Mapped[str] = mapped_column(String(STATUS_MAX_LENGTH), default="active", server_default="active")
+    last_post_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
 FEED_URL_MAX_LENGTH: Final = 2048
 ETAG_MAX_LENGTH: Final = 512
 LAST_MODIFIED_MAX_LENGTH: Final = 128

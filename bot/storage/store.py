@@ -8,6 +8,7 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.storage.articles import Articles
+from bot.storage.channels import Channels
 from bot.storage.database import Database
 from bot.storage.feeds import Feeds
 from bot.storage.ledger import Ledger
@@ -17,7 +18,8 @@ from bot.storage.topics import Topics
 
 
 class Store:
-    """`articles`, `subscribers`, `topics`, `feeds`, the digest `ledger` and `stats`, over one database."""
+    """`articles`, `subscribers`, `topics`, `feeds`, `channels`, the digest `ledger` and `stats`, over one
+    database."""
 
     def __init__(self, db: Database) -> None:
         """Wrap a database whose schema is already at the latest migration."""
@@ -26,6 +28,7 @@ class Store:
         self.subscribers = Subscribers(db)
         self.topics = Topics(db)
         self.feeds = Feeds(db)
+        self.channels = Channels(db)
         self.ledger = Ledger(db)
         self.stats = StatsQueries(db)
 

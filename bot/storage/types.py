@@ -48,6 +48,13 @@ class Layout(StrEnum):
     FULL = "full"  # every summary written out
 
 
+class ChannelStatus(StrEnum):
+    """Whether the bot still posts a channel's editions."""
+
+    ACTIVE = "active"  # the bot is an administrator allowed to post there
+    REMOVED = "removed"  # the bot lost its right to post, or was removed: nothing is sent any more
+
+
 class EditField(StrEnum):
     """What an editor may correct in a stored article."""
 
@@ -108,6 +115,27 @@ class Subscriber:
     created_at: datetime
     blocked: bool
     digest_layout: Layout = Layout.COMPACT
+
+
+@dataclass(frozen=True)
+class Channel:
+    """An outlet's channel the bot posts editions to; its schedule, zone and layout are its Subscriber's."""
+
+    chat_id: int
+    title: str
+    username: str | None  # without the @; None for a private channel
+    added_by: int
+    added_at: datetime
+    pin: bool = False  # pin each edition's first message
+    silent: bool = False  # post editions without a notification
+    status: ChannelStatus = ChannelStatus.ACTIVE
+    last_post_at: datetime | None = None
+    last_error: str | None = None  # why the bot lost the channel, or why the last pin failed
+
+    @property
+    def name(self) -> str:
+        """@username, else the title."""
+        return f"@{self.username}" if self.username else self.title
 
 
 @dataclass(frozen=True)
