@@ -1,4 +1,5 @@
-"""kill -9 in the middle of a fan-out, then a restart: every part arrives exactly once (real processes)."""
+"""kill -9 in the middle of a fan-out, then a restart: every part arrives exactly once (real processes) —
+the outlet's channel's edition among them, pinned once."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from tests.delivery_helpers import assert_exactly_once, seed, settle
 from tests.digest_helpers import ledger_entries
 
 SUBSCRIBERS = 300
+CHANNEL = -1001555000777  # the outlet's channel, posted to in the same fan-out
 
 
 def bot_env(emulator: FakeBotAPI, database_url: str, **extra: str) -> dict[str, str]:
@@ -75,8 +77,13 @@ async def test_kill_9_mid_fan_out_then_restart_sends_every_part_exactly_once(
 ) -> None:
     chats = list(range(50_001, 50_001 + SUBSCRIBERS))
     due = (datetime.now(UTC) - timedelta(minutes=1)).time().replace(microsecond=0)
+    emulator.add_channel(CHANNEL, "Outlet News", username="outletnews", notify=False)
     async with await Store.open(database_url) as store:  # the digest time has just passed: catch-up
-        await seed(store, chats, articles=2, long=True, digest_time=due)
+        await seed(store, [*chats, CHANNEL], articles=2, long=True, digest_time=due)
+        await store.channels.add(
+            CHANNEL, title="Outlet News", username="outletnews", added_by=1, now=datetime.now(UTC)
+        )
+        await store.channels.set_options(CHANNEL, pin=True, silent=True)
     env = bot_env(emulator, database_url, SEND_RATE="150", DELIVERY_LEASE="3", SEND_TIMEOUT="1")
 
     async with bot_process(env, tmp_path, "first.log") as first:
@@ -96,10 +103,19 @@ async def test_kill_9_mid_fan_out_then_restart_sends_every_part_exactly_once(
 
     async with bot_process(env, tmp_path, "second.log") as second:
         async with Store(Database(await _engine(database_url))) as store:
-            await settle(store, SUBSCRIBERS, timeout=120)
+            await settle(store, SUBSCRIBERS + 1, timeout=120)
             entries = await ledger_entries(store)
-            assert_exactly_once(emulator, entries, chats)
-            assert len(entries) == len(emulator.sent()) >= 2 * SUBSCRIBERS
+            assert_exactly_once(emulator, entries, [*chats, CHANNEL])
+            assert len(entries) == len(emulator.sent()) >= 2 * (SUBSCRIBERS + 1)
+            # the channel's edition: silent, deep links only, its first message pinned once
+            edition = emulator.sent(CHANNEL)
+            assert len(edition) >= 2 and all(m.disable_notification for m in edition)
+            assert not any(m.disable_notification for m in emulator.sent(chats[0]))
+            links = [
+                b for m in edition for row in (m.reply_markup or {}).get("inline_keyboard", []) for b in row
+            ]
+            assert links and all(b["url"].startswith("https://t.me/newsbot?start=f") for b in links)
+            await _pinned(emulator, edition[0].message_id)
             # the parts of each chat arrived in order
             for chat_id in chats[:20]:
                 texts = [m.text for m in emulator.sent(chat_id)]
@@ -110,6 +126,17 @@ async def test_kill_9_mid_fan_out_then_restart_sends_every_part_exactly_once(
         second.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(second.wait(), timeout=15) == 0
     assert len(emulator.sent()) > before_restart
+
+
+async def _pinned(emulator: FakeBotAPI, message_id: int, timeout: float = 30.0) -> None:
+    """Wait until the channel's edition is pinned (after its last part is recorded); exactly once."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not emulator.pins(CHANNEL):
+        assert loop.time() < deadline, "the channel's edition was never pinned"
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(0.5)
+    assert emulator.pins(CHANNEL) == [message_id]
 
 
 async def _engine(database_url: str):  # type: ignore[no-untyped-def]
