@@ -4,8 +4,8 @@ its send options, and the channels aggregate on both databases."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 import os
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
