@@ -41,8 +41,27 @@ pytestmark = pytest.mark.usefixtures("app")
 
 GENERIC = "something went wrong"
 # First words of the replies that refuse input; after one of them nothing stored may have changed.
-REFUSALS = ("Usage", "I don't know", "There is no", "Sorry, only", "You don't", "You are not subscribed")
-STORED_TABLES = ("articles", "article_embeddings", "subscribers", "topics", "feeds", "feed_entries")
+REFUSALS = (
+    "Usage",
+    "I don't know",
+    "There is no",
+    "Sorry, only",
+    "You don't",
+    "You are not subscribed",
+    "I can't find the channel",  # /addchannel of a chat Telegram does not know
+    "That link is not one I made",  # /start with a payload of no deep link
+    "That story is no longer available",
+    "That edition is no longer available",
+)
+STORED_TABLES = (
+    "articles",
+    "article_embeddings",
+    "subscribers",
+    "topics",
+    "feeds",
+    "feed_entries",
+    "channels",
+)
 
 NASTY = [
     "\x00",
