@@ -89,6 +89,12 @@ async def help_command(update: Update, context: Context) -> None:
     if is_editor(update, context):
         lines += ["", "<b>Editors</b>", *(c.help_line() for c in COMMANDS if c.audience == Audience.EDITORS)]
         lines.append("\n/post format: <code>/post Title</code>, then the article text on the next lines.")
+        private = ", ".join(f"/{c.name}" for c in COMMANDS if c.private)
+        lines.append(
+            f"Channels ({private}) are managed in your private chat with me; make me an administrator of "
+            "the channel allowed to post first. Each edition's buttons there are links that subscribe "
+            "readers in their own chat."
+        )
     chat = update.effective_chat
     if chat is not None and chat.type in GROUP_TYPES:
         lines += [

@@ -99,6 +99,15 @@ async def test_a_channel_is_added_only_where_the_bot_may_post(
     # by id too; adding it again keeps it as it is
     assert (await add_channel(admin, CHANNEL, str(CHANNEL))).startswith("Added the channel @outletnews")
     assert len(await services.store.channels.all()) == 1
+    # /help (and the editors' menu) come from the command table
+    editors_help = await admin.ask("/help")
+    assert "/addchannel @name | -100… — post editions to a channel" in editors_help, editors_help
+    assert "/channel <id> time|timezone|layout|pin|silent <value>" in editors_help
+    assert "managed in your private chat with me" in editors_help
+    assert "/addchannel" not in await user.ask("/help")
+    menu = [c["command"] for c in emulator.my_commands({"type": "chat", "chat_id": ADMIN_ID})]
+    assert {"addchannel", "channels", "removechannel", "channel"} <= set(menu)
+    assert "channel" not in [c["command"] for c in emulator.my_commands()]
 
 
 async def test_channels_are_listed_and_set_up_with_the_same_checks_as_settime(
