@@ -7,9 +7,11 @@ NewsbotError
 │   └── FetchError → BlockedURLError
 ├── StorageError                bot.storage.errors
 │   ├── DuplicateArticleError   the same normalized body is already stored
-│   └── SubscriberNotFoundError the chat has no subscriber row
+│   ├── SubscriberNotFoundError the chat has no subscriber row
+│   └── ChannelNotFoundError    no channel has that chat id
 ├── DeliveryError               bot.delivery.errors: the digest engine's own control flow
 │   └── ChatBlocked, LeaseLost, PartFailed
+├── ChannelRefused              bot.channels: the bot may not post in that chat (the editor's reply)
 ├── NotStartedError             bot.context: a callback ran before start-up attached the services
 └── SummarizerError             summarizer.errors: the summarizer package (usable without the bot)
     ├── UnknownBackendError, ModelLoadError

@@ -86,7 +86,7 @@ class FollowLink:
 
 
 def edition_payload(chat_id: int, cutoff: datetime) -> str:
-    """`e<channel id without its minus>_<cut-off in µs since the epoch>`: at most 39 characters."""
+    """`e<channel id without its minus>_<cut-off in µs since the epoch>`: 31 characters for a -100… id."""
     return f"e{abs(chat_id)}_{(cutoff - _EPOCH) // _MICROSECOND}"
 
 
