@@ -68,9 +68,9 @@ async def resummarize(update: Update, context: Context) -> None:
     if article is None:
         await reply(update, context, f"There is no article #{article_id}.")
         return
-    summary = await services.worker.summarize(article.body)
+    summary = await services.worker.summarize(article.body, article.language)
     revised = await services.store.articles.revise(
-        article_id, EditField.SUMMARY, summary, by=None, now=services.clock(), summarizer=services.worker.name
+        article_id, EditField.SUMMARY, summary.text, by=None, now=services.clock(), summarizer=summary.method
     )
     if revised is None:  # deleted meanwhile
         await reply(update, context, f"There is no article #{article_id}.")

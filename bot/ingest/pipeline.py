@@ -144,20 +144,21 @@ class Ingestor:
 
     async def publish(self, draft: Draft, posted_by: int) -> Ingested:
         """Summarize a prepared draft in the worker thread and store it."""
-        summary = await self.worker.summarize(draft.body)
+        language = await self._language(draft)  # first: it decides how the article is summarized
+        summary = await self.worker.summarize(draft.body, language)
         now = self.clock()
         meta = ArticleMeta(
             source_name=draft.source_name or self.outlet_name,
             published_at=min(draft.published_at, now) if draft.published_at else None,  # none from the future
             image_url=http_url(draft.image_url),
-            language=await self._language(draft),
+            language=language,
         )
         try:
             article = await self.store.articles.add(
                 title=draft.title,
                 body=draft.body,
-                summary=summary,
-                summarizer=self.worker.name,
+                summary=summary.text,
+                summarizer=summary.method,
                 posted_by=posted_by,
                 source_url=draft.source_url,
                 created_at=now,

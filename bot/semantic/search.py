@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import unicodedata
 from typing import Final
 
 import numpy as np
@@ -12,7 +13,8 @@ import numpy.typing as npt
 from bot.semantic.worker import SummaryWorker
 from bot.storage import Article
 from bot.storage.articles import Articles
-from summarizer.embedding import Vectors
+from summarizer.embedding import Embedder, Vectors
+from summarizer.languages import handles, trained_languages
 
 # Reciprocal-rank fusion constant (Cormack et al. 2009): robust without calibrating the two scores.
 RRF_K: Final = 60
@@ -35,6 +37,20 @@ def from_bytes(data: bytes) -> npt.NDArray[np.float32]:
 def article_text(article: Article) -> str:
     """The text an article is embedded from: title, summary, then the start of the body."""
     return f"{article.title}. {article.summary} {article.body[:EMBED_TEXT_CHARS]}"
+
+
+def latin_share(text: str) -> float:
+    """The share of the letters of text that are Latin (1.0 for text without letters)."""
+    letters = [ch for ch in text if ch.isalpha()]
+    if not letters:
+        return 1.0
+    return sum(unicodedata.name(ch, "").startswith("LATIN") for ch in letters) / len(letters)
+
+
+def reads_text(embedder: Embedder, text: str) -> bool:
+    """Whether embedder can read a short text of unknown language (a query, a topic): an embedder trained
+    on English reads Latin script only (MiniLM splits Cyrillic into single letters: noise)."""
+    return trained_languages(embedder) is None or latin_share(text) >= 0.5
 
 
 def reciprocal_rank_fusion(*rankings: list[int], k: int = RRF_K) -> list[int]:
@@ -120,8 +136,10 @@ class SemanticSearch:
         return self.index is not None
 
     async def index_article(self, article: Article) -> None:
-        """Compute the article's embedding in the worker thread and store it (once, at ingestion)."""
-        if self.index is None:
+        """Compute the article's embedding in the worker thread and store it (once, at ingestion); none for
+        an article in a language the embedder was not trained on (it is found by its words only)."""
+        embedder = self._worker.embedder
+        if self.index is None or embedder is None or not handles(embedder, article.language):
             return
         vectors = await self._worker.embed([article_text(article)])
         if vectors is not None:
@@ -129,7 +147,11 @@ class SemanticSearch:
             await self.index.refresh(self._articles)
 
     async def embed_one(self, text: str) -> npt.NDArray[np.float32] | None:
-        """Embed one short text (a query or a topic) in the worker thread; None without an embedder."""
+        """Embed one short text (a query or a topic) in the worker thread; None without an embedder or
+        when it cannot read the text (reads_text)."""
+        embedder = self._worker.embedder
+        if embedder is None or not reads_text(embedder, text):
+            return None
         vectors = await self._worker.embed([text])
         return None if vectors is None else vectors[0]
 
@@ -156,8 +178,8 @@ class SemanticSearch:
     async def _semantic_ids(self, query: str) -> list[int]:
         """Ids of the articles nearest to the query's meaning (embedding and scan in the worker thread)."""
         index, embedder = self.index, self._worker.embedder
-        if index is None or embedder is None:
-            return []
+        if index is None or embedder is None or not reads_text(embedder, query):
+            return []  # a query the embedder cannot read is matched by its words only
         await index.refresh(self._articles, max_age=REFRESH_SECONDS)
 
         def rank() -> list[int]:
