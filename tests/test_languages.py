@@ -113,7 +113,9 @@ def test_a_backend_for_any_language_gets_every_article() -> None:
 
 def test_the_real_extractive_backend_is_trained_on_english_only(extractive: Summarizer) -> None:
     router = LanguageRouter(extractive)
-    english = "The bridge opened on Monday. Traffic was light. The mayor cut a ribbon. Rain fell. Crowds came."
+    english = (
+        "The bridge opened on Monday. Traffic was light. The mayor cut a ribbon. Rain fell. Crowds came."
+    )
     assert router.summarize(english, "en").text == extractive.summarize(english)
     russian = router.summarize(RUSSIAN_TALKS[1], "ru")
     assert russian.method == "extractive-position"
