@@ -13,9 +13,9 @@ from typing import Final
 PARAGRAPHS: Final[dict[str, list[tuple[str, list[str]]]]] = {
     "en": [
         (
-            'Dr. Jane Smith, who advises the U.S. Treasury, said inflation fell to 3.2 per cent in May. "We are '
-            'not there yet," she told reporters. "Rates will stay high." The report, by J. R. Hartley, was '
-            "welcomed by Mr. Powell. Markets rose 1.5% on Tuesday.",
+            "Dr. Jane Smith, who advises the U.S. Treasury, said inflation fell to 3.2 per cent in May. "
+            '"We are not there yet," she told reporters. "Rates will stay high." The report, by J. R. '
+            "Hartley, was welcomed by Mr. Powell. Markets rose 1.5% on Tuesday.",
             [
                 "Dr. Jane Smith, who advises the U.S. Treasury, said inflation fell to 3.2 per cent in May.",
                 '"We are not there yet," she told reporters.',
@@ -91,7 +91,8 @@ PARAGRAPHS: Final[dict[str, list[tuple[str, list[str]]]]] = {
                 "Die Bundesregierung hat am Mittwoch ein neues Klimapaket beschlossen.",
                 "„Wir müssen jetzt handeln“, sagte Kanzler Dr. Olaf Scholz in Berlin.",
                 "„Sonst wird es teurer.“",
-                "Das Paket umfasst u. a. Förderprogramme für Wärmepumpen, z. B. Zuschüsse von bis zu 70 Prozent.",
+                "Das Paket umfasst u. a. Förderprogramme für Wärmepumpen, z. B. Zuschüsse von bis zu 70 "
+                "Prozent.",
                 "Die Inflation lag im Mai bei 2,4 Prozent.",
                 "Laut Prof. Dr. Claudia Kemfert vom DIW ist das ein wichtiger Schritt.",
             ],
@@ -115,25 +116,26 @@ PARAGRAPHS: Final[dict[str, list[tuple[str, list[str]]]]] = {
     "es": [
         (
             "El presidente del Gobierno, Sr. Pedro Sánchez, anunció el martes un nuevo paquete de ayudas. "
-            "«Es una medida necesaria», afirmó ante la prensa en Madrid. «No vamos a dejar a nadie atrás». El "
-            "plan, valorado en 3,5 millones de euros, incluye ayudas para EE. UU. y la UE, entre otras "
+            "«Es una medida necesaria», afirmó ante la prensa en Madrid. «No vamos a dejar a nadie atrás». "
+            "El plan, valorado en 3,5 millones de euros, incluye ayudas para EE. UU. y la UE, entre otras "
             "regiones. Según la Dra. Ana López, la inflación bajó al 2,8 % en mayo. ¿Será suficiente? Los "
             "analistas lo dudan.",
             [
-                "El presidente del Gobierno, Sr. Pedro Sánchez, anunció el martes un nuevo paquete de ayudas.",
+                "El presidente del Gobierno, Sr. Pedro Sánchez, anunció el martes un nuevo paquete de "
+                "ayudas.",
                 "«Es una medida necesaria», afirmó ante la prensa en Madrid.",
                 "«No vamos a dejar a nadie atrás».",
-                "El plan, valorado en 3,5 millones de euros, incluye ayudas para EE. UU. y la UE, entre otras "
-                "regiones.",
+                "El plan, valorado en 3,5 millones de euros, incluye ayudas para EE. UU. y la UE, entre "
+                "otras regiones.",
                 "Según la Dra. Ana López, la inflación bajó al 2,8 % en mayo.",
                 "¿Será suficiente?",
                 "Los analistas lo dudan.",
             ],
         ),
         (
-            "La Sra. Martínez y el Dr. García llegaron a las 10 h. La reunión terminó sin acuerdo. La empresa, "
-            "con sede en la Av. de la Constitución núm. 5, facturó 1.200 millones. «¡Es un día histórico!», "
-            "exclamó. ¿Y ahora qué? Véase la pág. 12 del informe.",
+            "La Sra. Martínez y el Dr. García llegaron a las 10 h. La reunión terminó sin acuerdo. La "
+            "empresa, con sede en la Av. de la Constitución núm. 5, facturó 1.200 millones. «¡Es un día "
+            "histórico!», exclamó. ¿Y ahora qué? Véase la pág. 12 del informe.",
             [
                 "La Sra. Martínez y el Dr. García llegaron a las 10 h.",
                 "La reunión terminó sin acuerdo.",

@@ -94,7 +94,7 @@ def test_the_language_decides_the_method() -> None:
     assert router.summarize("An English story.", "en").method == "extractive"
     assert router.summarize("No language.", None).method == "extractive"
     assert backend.calls == ["An English story.", "No language."]
-    for language, (title, body) in [("ru", RUSSIAN_TALKS), ("de", GERMAN_CLIMATE)]:
+    for language, (_title, body) in [("ru", RUSSIAN_TALKS), ("de", GERMAN_CLIMATE)]:
         summary = router.summarize(body, language)
         assert summary.method == "extractive-position"
         assert summary.text == PositionSummarizer().summarize_in(body, language)
@@ -142,7 +142,7 @@ def test_the_position_method_takes_the_lead_and_skips_repeats_and_stubs() -> Non
 
 
 def test_every_position_summary_sentence_is_in_the_article() -> None:
-    for (title, body), language in [(RUSSIAN_TALKS, "ru"), (RUSSIAN_FOOTBALL, "ru"), (GERMAN_CLIMATE, "de")]:
+    for (_title, body), language in [(RUSSIAN_TALKS, "ru"), (RUSSIAN_FOOTBALL, "ru"), (GERMAN_CLIMATE, "de")]:
         summarizer = PositionSummarizer()
         sentences = summarizer.sentences(body, language)
         chosen = [sentences[i] for i in summarizer.choose(sentences)]
