@@ -3,17 +3,36 @@ words, followed by their words, and shown in their own language in digests and i
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from typing import Any
+
 import pytest
 
 from bot.emulator import FakeBotAPI
 from bot.services import Services
 from summarizer.position import PositionSummarizer
-from tests.conftest import USER_ID, Chat
+from tests.conftest import USER_ID, BotHarness, Chat
 from tests.language_fixtures import GERMAN_CLIMATE, RUSSIAN_FOOTBALL, RUSSIAN_TALKS
 from tests.news_fixtures import DIFFERENT_EVENTS
+from tests.site import FeedItem, Site
 from tests.test_e2e_commands import post
+from tests.test_e2e_feeds import poll
 
 pytestmark = pytest.mark.usefixtures("app")
+
+
+@pytest.fixture
+async def site() -> AsyncIterator[Site]:
+    """The local web server: a Russian page in cp1251, and a feed."""
+    async with Site() as server:
+        yield server
+
+
+@pytest.fixture
+async def app(harness: BotHarness) -> AsyncIterator[Any]:
+    """The bot, allowed to fetch from 127.0.0.1."""
+    async with harness.run(allow_private_urls=True, fetch_timeout_seconds=2) as application:
+        yield application
 
 
 def digest_items(text: str) -> list[str]:
@@ -80,3 +99,19 @@ async def test_russian_topics_and_digest_show_each_article_in_its_language(
     assert result["id"] == f"a{talks}"
     assert result["title"] == RUSSIAN_TALKS[0]
     assert "Президент Беларуси" in result["input_message_content"]["message_text"]
+
+
+async def test_linked_and_feed_articles_get_their_language_before_summarizing(
+    admin: Chat, site: Site, services: Services, app: Any
+) -> None:
+    linked = await admin.result(f"/post {site.url('/cp1251.html')}")
+    assert linked.startswith("Posted as #1: Бюджет утвержден"), linked
+    assert "Following feed #1" in await admin.result(f"/addfeed {site.url('/rss.xml')}")
+    site.items.insert(0, FeedItem("ru-1", RUSSIAN_FOOTBALL[0], site.url("/spartak"), RUSSIAN_FOOTBALL[1]))
+    await poll(app)
+    page, entry = sorted(await services.store.articles.latest(5), key=lambda a: a.id)
+    assert (page.language, page.summarizer) == ("ru", "extractive-position")
+    assert page.summary == PositionSummarizer().summarize_in(page.body, "ru")
+    assert entry.title == RUSSIAN_FOOTBALL[0]
+    assert (entry.language, entry.summarizer) == ("ru", "extractive-position")
+    assert entry.summary.startswith("Футбольный клуб «Спартак» обыграл ЦСКА со счётом 2:1")
