@@ -110,7 +110,7 @@ REVISION_0013_EMBEDDINGS = sa.table(
 )
 
 
-async def test_0018_drops_the_minilm_vectors_of_non_english_articles(db_url: str) -> None:
+async def test_0014_drops_the_minilm_vectors_of_non_english_articles(db_url: str) -> None:
     await asyncio.to_thread(migrations.upgrade, db_url, "0013")
     old = await Store.open(db_url, migrate=False)
     languages = {1: "en", 2: "ru", 3: None, 4: "de", 5: "ru"}

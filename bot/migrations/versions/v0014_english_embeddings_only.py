@@ -2,7 +2,7 @@
 its vectors of a Russian or German article are noise that made unrelated articles "the same story" in
 digests and matched topics by "meaning" they never had. Those articles are found by their words only.
 
-Revision ID: 0018
+Revision ID: 0014
 Revises: 0013
 Create Date: 2026-12-03
 """
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0018"
+revision: str = "0014"
 down_revision: str | Sequence[str] | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
