@@ -144,6 +144,9 @@ class SubscriberRow(Base):
     )
     # When subscription, time or zone last changed; the catch-up sweep plans no digest due before it.
     schedule_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The forum topic (message_thread_id) /subscribe was sent in: the digest goes there. None: the chat
+    # itself (a forum's General topic, or a chat without topics).
+    thread_id: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class DigestPlanRow(Base):
