@@ -223,7 +223,8 @@ class FeedEntryRow(Base):
 
 
 class ArticleEmbeddingRow(Base):
-    """An article's sentence embedding (float32 bytes), computed once when it is stored."""
+    """An article's sentence embedding (float32 bytes), computed when it is stored and again when what is
+    embedded (its title or summary) is edited."""
 
     __tablename__ = "article_embeddings"
 
@@ -232,6 +233,9 @@ class ArticleEmbeddingRow(Base):
     )
     model: Mapped[str] = mapped_column(String(SUMMARIZER_MAX_LENGTH))
     vector: Mapped[bytes] = mapped_column(LargeBinary)
+    # When the vector was replaced after the article was stored (an edit of what is embedded); None: as
+    # computed then. Other processes' in-memory indexes pick replaced vectors up by it.
+    changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
 
 
 class TopicRow(Base):
