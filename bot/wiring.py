@@ -228,7 +228,9 @@ async def build_services(
         raise
     alerts = Alerts(bot, settings.alert_chat_id, clock, metrics, secrets=secrets_of(settings, bot))
     fetcher = fetcher_for(settings, injected)
-    semantic = SemanticSearch(store.articles, worker, min_similarity=settings.search_min_similarity)
+    semantic = SemanticSearch(
+        store.articles, worker, min_similarity=settings.search_min_similarity, clock=clock
+    )
     ingestor = await ingestor_for(settings, injected, store, worker, fetcher, semantic, metrics)
     poller = poller_for(settings, ingestor, alerts)
     renderer = DigestRenderer(

@@ -48,6 +48,8 @@ class ChatModel:
         self.member_status: dict[tuple[int, int], str] = {}  # (chat, user) -> status; default "member"
         self.files: dict[str, tuple[bytes, str]] = {}  # file_id -> (content, file_path) of user uploads
         self.forums: set[int] = set()  # supergroups with topics (is_forum)
+        self.closed_topics: set[tuple[int, int]] = set()  # (forum, thread): only its admins write there
+        self.deleted_topics: set[tuple[int, int]] = set()  # (forum, thread): gone, with its messages
 
     def chat(self, chat_id: int) -> dict[str, Any]:
         """The Chat dict of a chat: as last seen, or derived from the sign of its id."""
@@ -145,6 +147,41 @@ class ChatModel:
             message["caption_entities" if caption else "entities"] = entities
         self.add_update({"channel_post" if chat_type == "channel" else "message": message})
         return message
+
+    def create_topic(self, chat_id: int, name: str, sender: dict[str, Any]) -> int:
+        """Queue the forum_topic_created service message of a new topic; return its message_thread_id
+        (Telegram's: the id of that first message of the topic)."""
+        chat = self.chat(chat_id)
+        self.chats[chat_id] = chat
+        message_id = self.next_id(chat_id)
+        message = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": chat,
+            "from": sender,
+            "message_thread_id": message_id,
+            "is_topic_message": True,
+            "forum_topic_created": {"name": name, "icon_color": 7322096},
+        }
+        self.add_update({"message": message})
+        return message_id
+
+    def delete_topic(self, chat_id: int, thread_id: int) -> None:
+        """Delete a forum topic and every message in it; Telegram sends the bot no update for that."""
+        self.deleted_topics.add((chat_id, thread_id))
+        self.closed_topics.discard((chat_id, thread_id))
+        gone = {
+            message_id
+            for (chat, message_id), message in self.messages.items()
+            if chat == chat_id
+            and message.get("is_topic_message")
+            and message.get("message_thread_id") == thread_id
+        }
+        for message_id in gone:
+            del self.messages[(chat_id, message_id)]
+        for record in self.sent_by_chat.get(chat_id, ()):
+            if record.message_id in gone:
+                record.deleted = True
 
     def new_query_id(self) -> str:
         """A fresh inline or callback query id (Telegram's are opaque strings)."""

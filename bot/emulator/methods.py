@@ -147,12 +147,16 @@ def _link_preview(params: Params) -> dict[str, Any] | None:
 
 
 def _thread(model: ChatModel, chat_id: int, params: Params) -> int | None:
-    """message_thread_id: a topic of a forum supergroup (Telegram rejects it elsewhere)."""
+    """message_thread_id: a topic of a forum supergroup, as Telegram checks it: none in other chats or
+    once deleted ("message thread not found"), a closed one only for admins who manage topics (the bot
+    here is not one: TOPIC_CLOSED)."""
     thread = opt_int(params, "message_thread_id")
     if thread is None:
         return None
-    if not model.chat(chat_id).get("is_forum"):
+    if not model.chat(chat_id).get("is_forum") or (chat_id, thread) in model.deleted_topics:
         raise bad_request("message thread not found")
+    if (chat_id, thread) in model.closed_topics:
+        raise bad_request("TOPIC_CLOSED")
     return thread
 
 

@@ -170,8 +170,7 @@ class FakeBotAPI:
         `thread_id`: written in that topic of a forum supergroup (see make_forum)."""
         extra: dict[str, Any] = {}
         if thread_id is not None:
-            if chat_id not in self._model.forums:
-                raise ValueError(f"chat {chat_id} is not a forum: call make_forum() first")
+            self._topic(chat_id, thread_id)
             extra.update(message_thread_id=thread_id, is_topic_message=True)
         if forward_from_chat_title is not None:
             extra["forward_origin"] = self._origin(forward_from_chat_title, "Someone")
@@ -189,6 +188,33 @@ class FakeBotAPI:
         self._model.forums.add(chat_id)
         if chat_id in self._model.chats:
             self._model.chats[chat_id]["is_forum"] = True
+
+    def create_topic(self, chat_id: int, name: str, *, user_id: int = 1) -> int:
+        """A member creates a topic in forum chat_id: its forum_topic_created service message is queued
+        as an update; returns the topic's message_thread_id (any other id also works as a topic that
+        existed before the test)."""
+        if chat_id not in self._model.forums:
+            raise ValueError(f"chat {chat_id} is not a forum: call make_forum() first")
+        sender = {"id": user_id, "is_bot": False, "first_name": "Test"}
+        return self._model.create_topic(chat_id, name, sender)
+
+    def close_topic(self, chat_id: int, thread_id: int, *, closed: bool = True) -> None:
+        """Close (or, closed=False, reopen) a topic: the bot's sends there fail with 400 TOPIC_CLOSED."""
+        self._topic(chat_id, thread_id)
+        (self._model.closed_topics.add if closed else self._model.closed_topics.discard)((chat_id, thread_id))
+
+    def delete_topic(self, chat_id: int, thread_id: int) -> None:
+        """Delete a topic with its messages (no update is sent): sends there then fail with 400 "message
+        thread not found", edits of its messages with "message to edit not found"."""
+        self._topic(chat_id, thread_id)
+        self._model.delete_topic(chat_id, thread_id)
+
+    def _topic(self, chat_id: int, thread_id: int) -> None:
+        """Check that a test addresses a topic that can exist: in a forum, not deleted."""
+        if chat_id not in self._model.forums:
+            raise ValueError(f"chat {chat_id} is not a forum: call make_forum() first")
+        if (chat_id, thread_id) in self._model.deleted_topics:
+            raise ValueError(f"topic {thread_id} of chat {chat_id} was deleted")
 
     def send_document(
         self,

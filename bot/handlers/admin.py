@@ -159,7 +159,7 @@ async def delete(update: Update, context: Context) -> None:
         await reply(update, context, "Usage: /delete &lt;id&gt;, e.g. /delete 12.")
         return
     if await services.store.articles.delete(int(raw)):
-        services.semantic.forget(int(raw))
+        await services.semantic.forget(int(raw))
         await reply(update, context, f"Deleted article #{raw}.")
     else:
         await reply(update, context, f"There is no article #{raw}.")

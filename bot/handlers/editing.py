@@ -16,6 +16,10 @@ EDIT_USAGE = (
     "e.g. <code>/edit 12 title Budget passed</code>."
 )
 MAX_SUMMARY_CHARS = 3000  # a summary longer than this is not a summary
+STALE_MEANING = (
+    "\n\n(Search by meaning could not be updated — embedding the new text failed, see the log — and "
+    "still reads the previous one; the next edit tries again.)"
+)
 MAX_ID_DIGITS = 18
 
 
@@ -48,11 +52,12 @@ async def edit(update: Update, context: Context) -> None:
     if article is None:
         await reply(update, context, f"There is no article #{article_id}.")
         return
+    embedded = await services.semantic.reindex(article.id)  # its title and summary are embedded
     await reply(
         update,
         context,
         f"Article #{article.id}: {field} replaced (the old one is kept).\n\n"
-        f"<b>{esc(article.title)}</b>\n{esc(article.summary)}",
+        f"<b>{esc(article.title)}</b>\n{esc(article.summary)}" + ("" if embedded else STALE_MEANING),
     )
 
 
@@ -75,4 +80,10 @@ async def resummarize(update: Update, context: Context) -> None:
     if revised is None:  # deleted meanwhile
         await reply(update, context, f"There is no article #{article_id}.")
         return
-    await reply(update, context, f"Article #{article_id} summarized again:\n\n{esc(revised.summary)}")
+    embedded = await services.semantic.reindex(article_id)
+    await reply(
+        update,
+        context,
+        f"Article #{article_id} summarized again:\n\n{esc(revised.summary)}"
+        + ("" if embedded else STALE_MEANING),
+    )

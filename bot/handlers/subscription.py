@@ -9,7 +9,7 @@ from telegram import Update
 from bot.config import check_timezone, parse_hhmm
 from bot.context import Context
 from bot.formatting import esc, printable
-from bot.handlers.replies import chat_id, reply
+from bot.handlers.replies import chat_id, reply, thread_of
 from bot.services import Services
 from bot.storage import Layout, Subscriber
 
@@ -26,21 +26,44 @@ def _when(services: Services, sub: Subscriber) -> str:
     return f"{defaults.time_of(sub):%H:%M} ({esc(defaults.zone_of(sub))})"
 
 
+def _where(update: Update, thread: int | None) -> str:
+    """ " in this topic" / " in the General topic" in a forum supergroup, else nothing."""
+    chat = update.effective_chat
+    if thread is not None:
+        return " in this topic"
+    return " in the General topic" if chat is not None and chat.is_forum else ""
+
+
 async def subscribe(update: Update, context: Context) -> None:
-    """Turn the evening digest on for this chat."""
+    """Turn the evening digest on for this chat (in a forum: in the topic it was sent in)."""
     services = context.services
     sub = await _subscriber(services, chat_id(update))
-    if sub.subscribed:
+    thread = thread_of(update)
+    if sub.subscribed and sub.thread_id != thread:  # asked in another topic: the digest moves here
+        sub = await services.store.subscribers.set_thread(sub.chat_id, thread)
         await reply(
-            update, context, f"You are already subscribed: your digest arrives at {_when(services, sub)}."
+            update,
+            context,
+            f"Your digest moves here: it arrives{_where(update, thread) or ' in this chat'} "
+            f"at {_when(services, sub)}.",
         )
         return
-    sub = await services.store.subscribers.set_subscribed(sub.chat_id, True, now=services.clock())
+    if sub.subscribed:
+        await reply(
+            update,
+            context,
+            f"You are already subscribed: your digest arrives{_where(update, thread)} "
+            f"at {_when(services, sub)}.",
+        )
+        return
+    sub = await services.store.subscribers.set_subscribed(
+        sub.chat_id, True, now=services.clock(), thread_id=thread
+    )
     context.services.schedule.schedule(sub)
     await reply(
         update,
         context,
-        f"Subscribed! Your digest arrives every day at {_when(services, sub)}.\n"
+        f"Subscribed! Your digest arrives{_where(update, thread)} every day at {_when(services, sub)}.\n"
         "Change it with /settime HH:MM and /timezone Area/City; stop it with /unsubscribe.",
     )
 
@@ -144,6 +167,8 @@ async def settings(update: Update, context: Context) -> None:
         + _whose(sub.timezone is None, "your zone", "/timezone Area/City", "/timezone default"),
         f"Layout: {sub.digest_layout} — /settings layout compact|full",
     ]
+    if sub.subscribed and sub.thread_id is not None:
+        lines.append("Topic: the one /subscribe was sent in — /subscribe in another topic moves it")
     if next_run is not None:
         lines.append(f"Next digest: {next_run:%Y-%m-%d %H:%M %Z}")
     await reply(update, context, "\n".join(lines))

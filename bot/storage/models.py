@@ -144,6 +144,9 @@ class SubscriberRow(Base):
     )
     # When subscription, time or zone last changed; the catch-up sweep plans no digest due before it.
     schedule_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The forum topic (message_thread_id) /subscribe was sent in: the digest goes there. None: the chat
+    # itself (a forum's General topic, or a chat without topics).
+    thread_id: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class DigestPlanRow(Base):
@@ -220,7 +223,8 @@ class FeedEntryRow(Base):
 
 
 class ArticleEmbeddingRow(Base):
-    """An article's sentence embedding (float32 bytes), computed once when it is stored."""
+    """An article's sentence embedding (float32 bytes), computed when it is stored and again when what is
+    embedded (its title or summary) is edited."""
 
     __tablename__ = "article_embeddings"
 
@@ -229,6 +233,9 @@ class ArticleEmbeddingRow(Base):
     )
     model: Mapped[str] = mapped_column(String(SUMMARIZER_MAX_LENGTH))
     vector: Mapped[bytes] = mapped_column(LargeBinary)
+    # When the vector was replaced after the article was stored (an edit of what is embedded); None: as
+    # computed then. Other processes' in-memory indexes pick replaced vectors up by it.
+    changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
 
 
 class TopicRow(Base):

@@ -28,6 +28,7 @@ def _subscriber(row: SubscriberRow) -> Subscriber:
         created_at=row.created_at,
         blocked=row.blocked,
         digest_layout=Layout(row.digest_layout),
+        thread_id=row.thread_id,
     )
 
 
@@ -76,12 +77,34 @@ class Subscribers:
             await session.flush()
             return _subscriber(row)
 
-    async def set_subscribed(self, chat_id: int, subscribed: bool, *, now: datetime) -> Subscriber:
-        """Subscribe or unsubscribe the chat at `now`; subscribing clears the blocked flag."""
+    async def set_subscribed(
+        self, chat_id: int, subscribed: bool, *, now: datetime, thread_id: int | None = None
+    ) -> Subscriber:
+        """Subscribe or unsubscribe the chat at `now`; subscribing clears the blocked flag and sends the
+        digest to forum topic `thread_id` (None: the chat itself)."""
         changed = require_aware(now, "now")
         if subscribed:
-            return await self._update(chat_id, subscribed=True, blocked=False, schedule_changed_at=changed)
+            check(SubscriberRow, thread_id=thread_id)
+            return await self._update(
+                chat_id, subscribed=True, blocked=False, schedule_changed_at=changed, thread_id=thread_id
+            )
         return await self._update(chat_id, subscribed=False, schedule_changed_at=changed)
+
+    async def set_thread(self, chat_id: int, thread_id: int | None) -> Subscriber:
+        """Send the chat's digest to forum topic `thread_id` from now on (None: the chat itself)."""
+        check(SubscriberRow, thread_id=thread_id)
+        return await self._update(chat_id, thread_id=thread_id)
+
+    async def drop_thread(self, chat_id: int, thread_id: int) -> bool:
+        """The topic is gone: the chat's digest goes to the chat itself, unless /subscribe moved it to
+        another topic meanwhile. True if the row was changed."""
+        stmt = (
+            update(SubscriberRow)
+            .where(SubscriberRow.chat_id == chat_id, SubscriberRow.thread_id == thread_id)
+            .values(thread_id=None)
+        )
+        async with self._db.sessions.begin() as session:
+            return bool(getattr(await session.execute(stmt), "rowcount", 0))
 
     async def set_digest_time(self, chat_id: int, digest_time: time | None, *, now: datetime) -> Subscriber:
         """Set the chat's local digest time (naive wall-clock time); None follows the outlet's default."""
@@ -107,7 +130,8 @@ class Subscribers:
             )
 
     async def migrate(self, old_chat_id: int, new_chat_id: int) -> None:
-        """A group became a supergroup: its row moves to the new id (unless that chat has one already)."""
+        """A group became a supergroup: its row moves to the new id (unless that chat has one already).
+        The new chat is a new conversation: no forum topic of the old one exists there (thread cleared)."""
         async with self._db.sessions.begin() as session:
             taken = await session.scalar(
                 select(SubscriberRow.chat_id).where(SubscriberRow.chat_id == new_chat_id)
@@ -116,7 +140,7 @@ class Subscribers:
                 await session.execute(
                     update(SubscriberRow)
                     .where(SubscriberRow.chat_id == old_chat_id)
-                    .values(chat_id=new_chat_id)
+                    .values(chat_id=new_chat_id, thread_id=None)
                 )
 
     async def subscribed(self) -> list[Subscriber]:

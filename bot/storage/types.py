@@ -108,6 +108,7 @@ class Subscriber:
     created_at: datetime
     blocked: bool
     digest_layout: Layout = Layout.COMPACT
+    thread_id: int | None = None  # the forum topic the digest goes to (None: the chat / General topic)
 
 
 @dataclass(frozen=True)
