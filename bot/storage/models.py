@@ -35,6 +35,7 @@ LAYOUT_MAX_LENGTH: Final = 16
 OWNER_MAX_LENGTH: Final = 64
 SOURCE_NAME_MAX_LENGTH: Final = 200
 LANGUAGE_MAX_LENGTH: Final = 16
+LANGUAGE_CODE_MAX_LENGTH: Final = 35  # an IETF tag as Telegram sends it (en, pt-br, zh-hans)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -144,6 +145,10 @@ class SubscriberRow(Base):
     )
     # When subscription, time or zone last changed; the catch-up sweep plans no digest due before it.
     schedule_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The chat's own language (/language): a shipped code; None: chosen automatically (bot.i18n.catalog).
+    language: Mapped[str | None] = mapped_column(String(LANGUAGE_MAX_LENGTH))
+    # A private chat's user's Telegram language_code as last seen: the digest (no sender) goes by it.
+    last_language_code: Mapped[str | None] = mapped_column(String(LANGUAGE_CODE_MAX_LENGTH))
 
 
 class DigestPlanRow(Base):
