@@ -26,6 +26,7 @@ from bot.delivery.engine import BlockedHook, DeliveryEngine, EngineConfig, Migra
 from bot.digest.planner import DigestPlanner, FanOut
 from bot.digest.render import DigestRenderer
 from bot.digest.schedule import DigestSchedule
+from bot.i18n.catalog import Catalog
 from bot.ingest.feeds import FeedPoller
 from bot.ingest.fetch import Fetcher, FetchLimits
 from bot.ingest.meta import LanguageDetector
@@ -180,11 +181,13 @@ def digest_for(
     metrics: Metrics,
     alerts: Alerts,
     clock: Clock,
+    catalog: Catalog,
 ) -> tuple[FanOut, DigestSchedule]:
-    """The digest's planner (batches, retries, skips) and schedule (jobs, the outlet's defaults, sweep)."""
+    """The digest's planner (batches, retries, skips; each chat's language from `catalog`) and schedule
+    (jobs, the outlet's defaults, sweep)."""
     defaults = settings.digest_defaults()
     fanout = FanOut(
-        DigestPlanner(store, renderer, metrics, defaults),
+        DigestPlanner(store, renderer, metrics, defaults, catalog),
         engine,
         clock,
         metrics=metrics,
@@ -220,6 +223,7 @@ async def build_services(
     """Open the store, load the models and wire every collaborator; the store is closed on failure."""
     injected = injected or Injected()
     clock = injected.clock
+    catalog = Catalog(settings.bot_language)  # the compiled catalogs (CatalogError if one is missing)
     store = await open_store(settings)
     try:
         worker = await load_worker(settings, injected, metrics)
@@ -239,7 +243,9 @@ async def build_services(
         merge_min_similarity=settings.merge_min_similarity,
     )
     engine = DeliveryEngine(bot, store, clock, engine_config(settings), metrics=metrics, alerts=alerts)
-    fanout, schedule = digest_for(settings, job_queue, store, renderer, engine, metrics, alerts, clock)
+    fanout, schedule = digest_for(
+        settings, job_queue, store, renderer, engine, metrics, alerts, clock, catalog
+    )
     locks = ChatLocks()
     engine.on_blocked, engine.on_migrated = _follow_chat(store, schedule, locks)
     return Services(
@@ -257,6 +263,7 @@ async def build_services(
         schedule=schedule,
         metrics=metrics,
         alerts=alerts,
+        i18n=catalog,
         exporter=exporter_for(settings, metrics, store),
         chat_locks=locks,
     )

@@ -26,11 +26,12 @@ from bot.delivery.engine import DeliveryEngine
 from bot.digest.render import DigestRenderer
 from bot.digest.selection import new_articles, read_start, recent_article_ids
 from bot.formatting import Reader
+from bot.i18n.catalog import Catalog
 from bot.monitoring.alerts import Alerts
 from bot.monitoring.metrics import Metrics
 from bot.storage import Store
 from bot.storage.ledger import Cutoff, PartText, PlannedDigest
-from bot.storage.types import Article, DigestDefaults, Layout, Topic
+from bot.storage.types import Article, DigestDefaults, DigestPrefs, Layout, Topic
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,8 @@ RETRY_CAP: Final = 60.0  # ...up to this
 # or article blamed for them.
 TRANSIENT: Final = (SQLAlchemyError, OSError, TimeoutError)
 
-ContentKey = tuple[object, ...]  # (cut-off, day, layout, topics): chats with one key get the same parts
+# (cut-off, day, zone, language, layout, topics): chats with one key get the same parts
+ContentKey = tuple[object, ...]
 Content = tuple[tuple[PartText, ...], int]  # the parts and how many articles they carry
 
 
@@ -58,12 +60,19 @@ class DigestPlanner:
     """Writes due chats' digests into the ledger, laid out by the renderer."""
 
     def __init__(
-        self, store: Store, renderer: DigestRenderer, metrics: Metrics, defaults: DigestDefaults | None = None
+        self,
+        store: Store,
+        renderer: DigestRenderer,
+        metrics: Metrics,
+        defaults: DigestDefaults | None = None,
+        catalog: Catalog | None = None,
     ) -> None:
         """Read and write through `store`; lay out with `renderer`; count what is planned in `metrics`;
-        chats without a zone follow `defaults`."""
+        chats without a zone follow `defaults`; each digest is written in its chat's language from
+        `catalog` (its /language, else its user's Telegram language last seen, else BOT_LANGUAGE)."""
         self.store, self.renderer, self._metrics = store, renderer, metrics
         self.defaults = defaults or DigestDefaults()
+        self.catalog = catalog or Catalog()
 
     async def plan(
         self, chat_ids: Iterable[int], now: datetime, *, due_at: Mapping[int, datetime] | None = None
@@ -96,11 +105,15 @@ class DigestPlanner:
                 await asyncio.sleep(0)  # let commands in: 100k chats are a few hundred ms of this loop
             cutoff, local = cutoffs.get(chat_id), zone or self.defaults.zone
             day = due_at.get(chat_id, now).astimezone(ZoneInfo(local)).date()
-            layout, topics = prefs.get(chat_id, (Layout.COMPACT, []))
+            pref = prefs.get(chat_id, DigestPrefs())
+            layout, topics = pref.layout, pref.topics
+            t = self.catalog.for_chat(
+                chosen=pref.language, private=chat_id > 0, sender=None, last_seen=pref.last_language_code
+            )
             # the zone too: an item older than a day shows its local date ("3 h ago" is the same anywhere)
-            key = (cutoff, day, local, layout, tuple((t.kind, t.phrase) for t in topics))
+            key = (cutoff, day, local, t.code, layout, tuple((topic.kind, topic.phrase) for topic in topics))
             if key not in contents:
-                reader = Reader(now, local)
+                reader = Reader(now, local, t)
                 contents[key] = await self._content(articles[cutoff], day, layout, topics, faulty, reader)
             content = contents[key]
             if content is None:

@@ -12,11 +12,15 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOpti
 
 from bot.digest.layout import Page, lay_out
 from bot.formatting import Reader, split_message
+from bot.i18n.translator import N_, Translator, source_translator
 from bot.semantic.search import SemanticSearch, from_bytes
 from bot.storage.ledger import PartText
 from bot.storage.types import Article, Layout, Topic
 
 MAX_ID_DIGITS = 18  # callback numbers longer than this are forged or corrupted
+# The labels after an item's number: its summary is folded (▾) or open (▴); the arrows tell them apart.
+SHOW_SUMMARY = N_("▾ summary")
+HIDE_SUMMARY = N_("▴ hide")
 
 
 class Action(StrEnum):
@@ -64,18 +68,21 @@ class DigestMessage:
     link_preview: LinkPreviewOptions | None = None  # None: the Defaults' (no preview)
 
 
-def item_buttons(number: int, article_id: int) -> list[InlineKeyboardButton]:
+def item_buttons(number: int, article_id: int, t: Translator | None = None) -> list[InlineKeyboardButton]:
     """The buttons of one compact item: expand its summary, follow or mute stories like it."""
+    t = t or source_translator()
     return [
-        InlineKeyboardButton(f"{number} ▾ summary", callback_data=encode(Action.EXPAND, number, article_id)),
-        InlineKeyboardButton("👍 follow", callback_data=encode(Action.FOLLOW, article_id)),
-        InlineKeyboardButton("🔇 mute", callback_data=encode(Action.MUTE, article_id)),
+        InlineKeyboardButton(
+            f"{number} {t(SHOW_SUMMARY)}", callback_data=encode(Action.EXPAND, number, article_id)
+        ),
+        InlineKeyboardButton(t("👍 follow"), callback_data=encode(Action.FOLLOW, article_id)),
+        InlineKeyboardButton(t("🔇 mute"), callback_data=encode(Action.MUTE, article_id)),
     ]
 
 
-def message_of(page: Page) -> DigestMessage:
-    """A page with its keyboard (a row of buttons per item)."""
-    rows = [item_buttons(number, article_id) for number, article_id in page.items]
+def message_of(page: Page, t: Translator | None = None) -> DigestMessage:
+    """A page with its keyboard (a row of buttons per item), labelled in the reader's language."""
+    rows = [item_buttons(number, article_id, t) for number, article_id in page.items]
     preview = (
         LinkPreviewOptions(is_disabled=False, url=page.preview_url, prefer_large_media=True)
         if page.preview_url
@@ -91,11 +98,14 @@ def send_options(message: DigestMessage) -> str | None:
     return json.dumps({"link_preview_options": message.link_preview.to_dict()}, sort_keys=True)
 
 
-def toggled_keyboard(markup: InlineKeyboardMarkup | None, data: str) -> InlineKeyboardMarkup | None:
-    """The same keyboard with the pressed summary button's label flipped (▾ summary ↔ ▴ hide) and, while
-    that summary is open, a 🚩 button (report it) in its row."""
+def toggled_keyboard(
+    markup: InlineKeyboardMarkup | None, data: str, t: Translator | None = None
+) -> InlineKeyboardMarkup | None:
+    """The same keyboard with the pressed summary button's label flipped (▾ summary ↔ ▴ hide, in the
+    reader's language) and, while that summary is open, a 🚩 button (report it) in its row."""
     if markup is None:
         return None
+    t = t or source_translator()
     press, rows = decode(data), []
     report = f"{Action.REPORT.value}:"
     for row in markup.inline_keyboard:
@@ -109,7 +119,7 @@ def toggled_keyboard(markup: InlineKeyboardMarkup | None, data: str) -> InlineKe
                 continue  # shown only while the summary is open: added back below when it opens
             if button.callback_data == data:
                 number, opening = text.split(" ", 1)[0], "▾" in text
-                text = f"{number} ▴ hide" if opening else f"{number} ▾ summary"
+                text = f"{number} {t(HIDE_SUMMARY) if opening else t(SHOW_SUMMARY)}"
             buttons.append(InlineKeyboardButton(text, callback_data=button.callback_data, url=button.url))
         if opening:
             buttons.append(InlineKeyboardButton("🚩", callback_data=encode(Action.REPORT, press.numbers[-1])))
@@ -147,7 +157,7 @@ class DigestRenderer:
             merge_min_similarity=self._merge_min,
             reader=reader,
         )
-        return [message_of(page) for page in pages]
+        return [message_of(page, reader.t if reader is not None else None) for page in pages]
 
     async def parts(
         self,

@@ -50,6 +50,15 @@ class ChatModel:
         self.forums: set[int] = set()  # supergroups with topics (is_forum)
         self.closed_topics: set[tuple[int, int]] = set()  # (forum, thread): only its admins write there
         self.deleted_topics: set[tuple[int, int]] = set()  # (forum, thread): gone, with its messages
+        self.languages: dict[int, str] = {}  # user id -> the language_code of their Telegram app
+
+    def user(self, user_id: int, first_name: str = "Test") -> dict[str, Any]:
+        """The User dict of a person: with the language_code of their app when set_language() set one
+        (Telegram sends it on their messages, button presses and inline queries)."""
+        user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
+        if user_id in self.languages:
+            user["language_code"] = self.languages[user_id]
+        return user
 
     def chat(self, chat_id: int) -> dict[str, Any]:
         """The Chat dict of a chat: as last seen, or derived from the sign of its id."""
@@ -202,7 +211,7 @@ class ChatModel:
         member = {"user": self.me, "until_date": 0}
         change = {
             "chat": self.chat(chat_id),
-            "from": {"id": chat_id if chat_id > 0 else 1, "is_bot": False, "first_name": "Test"},
+            "from": self.user(chat_id if chat_id > 0 else 1),
             "date": int(time.time()),
             "old_chat_member": {"status": old, **member},
             "new_chat_member": {"status": new, **member},

@@ -411,19 +411,28 @@ async def set_my_commands(model: ChatModel, params: Params) -> Any:
             raise bad_request("BOT_COMMAND_INVALID")
         if not 1 <= len(description) <= 256:
             raise bad_request("BOT_COMMAND_DESCRIPTION_INVALID")
-    key = model.scope_key(params.get("scope"), params.get("language_code"))
+    key = model.scope_key(params.get("scope"), _language_code(params))
     model.commands[key] = [{"command": c["command"], "description": c["description"]} for c in commands]
     return True
 
 
+def _language_code(params: Params) -> str:
+    """The commands' language_code: a two-letter ISO 639-1 code or empty (all languages), as Telegram
+    requires (a tag such as "pt-br" is refused)."""
+    code = str(params.get("language_code") or "")
+    if code and not re.fullmatch(r"[a-z]{2}", code):
+        raise bad_request("language_code must be a two-letter ISO 639-1 code")
+    return code
+
+
 async def get_my_commands(model: ChatModel, params: Params) -> Any:
     """getMyCommands."""
-    return model.commands.get(model.scope_key(params.get("scope"), params.get("language_code")), [])
+    return model.commands.get(model.scope_key(params.get("scope"), _language_code(params)), [])
 
 
 async def delete_my_commands(model: ChatModel, params: Params) -> Any:
     """deleteMyCommands."""
-    model.commands.pop(model.scope_key(params.get("scope"), params.get("language_code")), None)
+    model.commands.pop(model.scope_key(params.get("scope"), _language_code(params)), None)
     return True
 
 
@@ -520,7 +529,7 @@ async def get_chat_member(model: ChatModel, params: Params) -> Any:
     if uid is None:
         raise bad_request("user_id is required")
     status = model.member_status.get((chat_id, uid), "member")
-    member: dict[str, Any] = {"status": status, "user": {"id": uid, "is_bot": False, "first_name": "Test"}}
+    member: dict[str, Any] = {"status": status, "user": model.user(uid)}
     if status == "creator":
         member["is_anonymous"] = False
     elif status == "administrator":

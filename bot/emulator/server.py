@@ -180,8 +180,17 @@ class FakeBotAPI:
                 raise ValueError(f"no message {reply_to_message_id} in chat {chat_id} to reply to")
             extra["reply_to_message"] = target
         uid = user_id if user_id is not None else (chat_id if chat_id > 0 else 1)
-        sender = {"id": uid, "is_bot": False, "first_name": first_name}
-        return self._model.user_message(chat_id, text, sender, chat_type, entities, extra)
+        return self._model.user_message(
+            chat_id, text, self._model.user(uid, first_name), chat_type, entities, extra
+        )
+
+    def set_language(self, user_id: int, language_code: str | None) -> None:
+        """The language of a user's Telegram app (an IETF tag such as "ru" or "pt-br"; None: the client
+        sends none): from now on every update from them carries it as from.language_code."""
+        if language_code is None:
+            self._model.languages.pop(user_id, None)
+        else:
+            self._model.languages[user_id] = language_code
 
     def make_forum(self, chat_id: int) -> None:
         """Turn a supergroup into a forum (topics on): its messages may carry message_thread_id."""
@@ -238,7 +247,7 @@ class FakeBotAPI:
             "file_size": len(data),
         }
         uid = user_id if user_id is not None else (chat_id if chat_id > 0 else 1)
-        sender = {"id": uid, "is_bot": False, "first_name": "Test"}
+        sender = self._model.user(uid)
         extra = {"document": document, "caption_only": True}
         return self._model.user_message(chat_id, caption, sender, chat_type, None, extra)
 
@@ -255,7 +264,7 @@ class FakeBotAPI:
     ) -> dict[str, Any]:
         """Queue a private message forwarded from a channel (channel_title given) or else from a user."""
         uid = user_id if user_id is not None else chat_id
-        sender = {"id": uid, "is_bot": False, "first_name": first_name}
+        sender = self._model.user(uid, first_name)
         extra = {"forward_origin": self._origin(channel_title, sender_name)}
         return self._model.user_message(chat_id, text, sender, "private", entities, extra)
 
@@ -266,7 +275,7 @@ class FakeBotAPI:
         if len(query) > 256:
             raise ValueError("Telegram sends inline queries of at most 256 characters")
         query_id = self._model.new_query_id()
-        sender = {"id": user_id, "is_bot": False, "first_name": first_name}
+        sender = self._model.user(user_id, first_name)
         body = {"id": query_id, "from": sender, "query": query, "offset": offset, "chat_type": "sender"}
         self._model.queries[query_id] = {"kind": "inline_query", **body}
         self._model.add_update({"inline_query": body})
@@ -289,7 +298,7 @@ class FakeBotAPI:
         query_id = self._model.new_query_id()
         body = {
             "id": query_id,
-            "from": {"id": uid, "is_bot": False, "first_name": "Test"},
+            "from": self._model.user(uid),
             "message": message,
             "chat_instance": f"ci{chat_id}",
             "data": data,
@@ -337,8 +346,20 @@ class FakeBotAPI:
     def my_commands(
         self, scope: dict[str, Any] | None = None, language_code: str = ""
     ) -> list[dict[str, Any]]:
-        """The commands stored by setMyCommands for a scope (default scope when None)."""
+        """The commands stored by setMyCommands for a scope (default scope when None) and language."""
         return list(self._model.commands.get(self._model.scope_key(scope, language_code), []))
+
+    def menu_shown(self, chat_id: int, language_code: str = "") -> list[dict[str, Any]]:
+        """The menu a user's app shows in their private chat with the bot, found as Telegram does: the
+        most specific scope that has commands (this chat, all private chats, default), at each scope
+        the user's language first, then the commands for all languages."""
+        scopes = ({"type": "chat", "chat_id": chat_id}, {"type": "all_private_chats"}, None)
+        for scope in scopes:
+            for language in dict.fromkeys((language_code, "")):
+                key = self._model.scope_key(scope, language)
+                if self._model.commands.get(key):
+                    return list(self._model.commands[key])
+        return []
 
     @property
     def webhook(self) -> dict[str, Any]:

@@ -9,16 +9,22 @@ from telegram import Update
 from bot.config import check_timezone, parse_hhmm
 from bot.context import Context
 from bot.formatting import esc, printable
-from bot.handlers.replies import chat_id, reply, thread_of
+from bot.handlers.replies import chat_id, reply, sender_language, thread_of, tr
+from bot.i18n.translator import N_, Translator
 from bot.services import Services
 from bot.storage import Layout, Subscriber
 
 DEFAULT: Final = "default"  # `/settime default`, `/timezone default`: follow the outlet's again
+# The layouts as /settings names them.
+LAYOUT_NAMES: Final = {Layout.COMPACT: N_("compact"), Layout.FULL: N_("full")}
 
 
-async def _subscriber(services: Services, chat: int) -> Subscriber:
-    """The chat's row; a new one chose no time or zone (it follows the outlet's defaults)."""
-    return await services.store.subscribers.ensure(chat, now=services.clock())
+async def _subscriber(update: Update, services: Services) -> Subscriber:
+    """The chat's row; a new one chose no time or zone (it follows the outlet's defaults) and records
+    its user's Telegram language (for the digest)."""
+    return await services.store.subscribers.ensure(
+        chat_id(update), now=services.clock(), language_code=sender_language(update)
+    )
 
 
 def _when(services: Services, sub: Subscriber) -> str:
@@ -26,63 +32,82 @@ def _when(services: Services, sub: Subscriber) -> str:
     return f"{defaults.time_of(sub):%H:%M} ({esc(defaults.zone_of(sub))})"
 
 
-def _where(update: Update, thread: int | None) -> str:
-    """ " in this topic" / " in the General topic" in a forum supergroup, else nothing."""
+def _where(update: Update, thread: int | None, t: Translator) -> str | None:
+    """ "in this topic" / "in the General topic" in a forum supergroup, else None."""
     chat = update.effective_chat
     if thread is not None:
-        return " in this topic"
-    return " in the General topic" if chat is not None and chat.is_forum else ""
+        return t("in this topic")
+    return t("in the General topic") if chat is not None and chat.is_forum else None
 
 
 async def subscribe(update: Update, context: Context) -> None:
     """Turn the evening digest on for this chat (in a forum: in the topic it was sent in)."""
     services = context.services
-    sub = await _subscriber(services, chat_id(update))
+    t = await tr(update, context)
+    sub = await _subscriber(update, services)
     thread = thread_of(update)
+    where = _where(update, thread, t)
     if sub.subscribed and sub.thread_id != thread:  # asked in another topic: the digest moves here
         sub = await services.store.subscribers.set_thread(sub.chat_id, thread)
-        await reply(
-            update,
-            context,
-            f"Your digest moves here: it arrives{_where(update, thread) or ' in this chat'} "
-            f"at {_when(services, sub)}.",
+        moved = t(
+            "Your digest moves here: it arrives {where} at {when}.",
+            where=where or t("in this chat"),
+            when=_when(services, sub),
         )
+        await reply(update, context, moved)
         return
     if sub.subscribed:
-        await reply(
-            update,
-            context,
-            f"You are already subscribed: your digest arrives{_where(update, thread)} "
-            f"at {_when(services, sub)}.",
+        already = (
+            t("You are already subscribed: your digest arrives at {when}.", when=_when(services, sub))
+            if where is None
+            else t(
+                "You are already subscribed: your digest arrives {where} at {when}.",
+                where=where,
+                when=_when(services, sub),
+            )
         )
+        await reply(update, context, already)
         return
     sub = await services.store.subscribers.set_subscribed(
         sub.chat_id, True, now=services.clock(), thread_id=thread
     )
     context.services.schedule.schedule(sub)
-    await reply(
-        update,
-        context,
-        f"Subscribed! Your digest arrives{_where(update, thread)} every day at {_when(services, sub)}.\n"
+    await reply(update, context, _subscribed_html(t, where, _when(services, sub)))
+
+
+def _subscribed_html(t: Translator, where: str | None, when: str) -> str:
+    """The reply to a new subscription."""
+    if where is None:
+        return t(
+            "Subscribed! Your digest arrives every day at {when}.\n"
+            "Change it with /settime HH:MM and /timezone Area/City; stop it with /unsubscribe.",
+            when=when,
+        )
+    return t(
+        "Subscribed! Your digest arrives {where} every day at {when}.\n"
         "Change it with /settime HH:MM and /timezone Area/City; stop it with /unsubscribe.",
+        where=where,
+        when=when,
     )
 
 
 async def unsubscribe(update: Update, context: Context) -> None:
     """Turn the evening digest off for this chat."""
     services = context.services
+    t = await tr(update, context)
     sub = await services.store.subscribers.get(chat_id(update))
     if sub is None or not sub.subscribed:
-        await reply(update, context, "You are not subscribed. Send /subscribe to get the evening digest.")
+        await reply(update, context, t("You are not subscribed. Send /subscribe to get the evening digest."))
         return
     await services.store.subscribers.set_subscribed(sub.chat_id, False, now=services.clock())
     services.schedule.unschedule(sub.chat_id)
-    await reply(update, context, "Unsubscribed. No more digests — /subscribe brings them back.")
+    await reply(update, context, t("Unsubscribed. No more digests — /subscribe brings them back."))
 
 
 async def settime(update: Update, context: Context) -> None:
     """Set the local time of day the digest arrives."""
     services = context.services
+    t = await tr(update, context)
     args = context.args or []
     try:
         if len(args) != 1:
@@ -92,52 +117,67 @@ async def settime(update: Update, context: Context) -> None:
         await reply(
             update,
             context,
-            "Usage: /settime HH:MM (24-hour clock), e.g. <code>/settime 18:30</code>; "
-            "<code>/settime default</code> follows the outlet's time again.",
+            t(
+                "Usage: /settime HH:MM (24-hour clock), e.g. <code>/settime 18:30</code>; "
+                "<code>/settime default</code> follows the outlet's time again."
+            ),
         )
         return
-    sub = await _subscriber(services, chat_id(update))
+    sub = await _subscriber(update, services)
     sub = await services.store.subscribers.set_digest_time(sub.chat_id, new_time, now=services.clock())
-    said = "now follows the outlet's default:" if new_time is None else "is now"
-    await reply(update, context, f"Your digest time {said} {_when(services, sub)}.{_hint(sub, context)}")
+    when = _when(services, sub)
+    if new_time is None:
+        said = t("Your digest time now follows the outlet's default: {when}.", when=when)
+    else:
+        said = t("Your digest time is now {when}.", when=when)
+    await reply(update, context, said + _hint(sub, context, t))
 
 
 async def timezone(update: Update, context: Context) -> None:
     """Set the IANA time zone the digest time is read in."""
     services = context.services
+    t = await tr(update, context)
     args = context.args or []
     try:
         if len(args) != 1:
             raise ValueError("one argument expected")
         zone = None if args[0].casefold() == DEFAULT else check_timezone(args[0])
     except ValueError:
-        shown = esc(printable(" ".join(args))[:64]) if args else ""
-        prefix = f"I don't know the time zone “{shown}”. " if shown else ""
-        await reply(
-            update,
-            context,
-            f"{prefix}Usage: /timezone Area/City, e.g. <code>/timezone Europe/Berlin</code> "
-            "or <code>/timezone America/New_York</code>; <code>/timezone default</code> follows the "
-            "outlet's zone again.",
-        )
+        await reply(update, context, _timezone_usage(t, args))
         return
-    sub = await _subscriber(services, chat_id(update))
+    sub = await _subscriber(update, services)
     sub = await services.store.subscribers.set_timezone(sub.chat_id, zone, now=services.clock())
-    shown = esc(services.schedule.defaults.zone_of(sub))
-    said = f"now follows the outlet's default, {shown}" if zone is None else f"is now {shown}"
-    await reply(
-        update, context, f"Your time zone {said}: digest at {_when(services, sub)}.{_hint(sub, context)}"
+    shown, when = esc(services.schedule.defaults.zone_of(sub)), _when(services, sub)
+    if zone is None:
+        said = t(
+            "Your time zone now follows the outlet's default, {zone}: digest at {when}.",
+            zone=shown,
+            when=when,
+        )
+    else:
+        said = t("Your time zone is now {zone}: digest at {when}.", zone=shown, when=when)
+    await reply(update, context, said + _hint(sub, context, t))
+
+
+def _timezone_usage(t: Translator, args: list[str]) -> str:
+    """The usage line of /timezone, after what was not understood (if anything was typed)."""
+    shown = esc(printable(" ".join(args))[:64]) if args else ""
+    prefix = t("I don't know the time zone “{zone}”.", zone=shown) + " " if shown else ""
+    return prefix + t(
+        "Usage: /timezone Area/City, e.g. <code>/timezone Europe/Berlin</code> "
+        "or <code>/timezone America/New_York</code>; <code>/timezone default</code> follows the "
+        "outlet's zone again."
     )
 
 
-def _hint(sub: Subscriber, context: Context) -> str:
+def _hint(sub: Subscriber, context: Context, t: Translator) -> str:
     if sub.subscribed:
         context.services.schedule.schedule(sub)
         return ""
-    return "\nYou are not subscribed yet — send /subscribe to receive it."
+    return "\n" + t("You are not subscribed yet — send /subscribe to receive it.")
 
 
-LAYOUT_USAGE = (
+LAYOUT_USAGE: Final = N_(
     "Usage: <code>/settings layout compact</code> (numbered headlines, a button per summary) "
     "or <code>/settings layout full</code> (every summary written out)."
 )
@@ -146,36 +186,48 @@ LAYOUT_USAGE = (
 async def settings(update: Update, context: Context) -> None:
     """Show this chat's subscription settings; `/settings layout compact|full` picks the digest layout."""
     services = context.services
+    t = await tr(update, context)
     args = [a.casefold() for a in context.args or []]
     if args and (len(args) != 2 or args[0] != "layout" or args[1] not in tuple(Layout)):
-        await reply(update, context, LAYOUT_USAGE)
+        await reply(update, context, t(LAYOUT_USAGE))
         return
-    sub = await _subscriber(services, chat_id(update))
+    sub = await _subscriber(update, services)
     if args:
         sub = await services.store.subscribers.set_layout(sub.chat_id, Layout(args[1]))
-        await reply(update, context, f"Your digest layout is now <b>{sub.digest_layout}</b>.")
+        layout = t(LAYOUT_NAMES[sub.digest_layout])
+        await reply(update, context, t("Your digest layout is now <b>{layout}</b>.", layout=layout))
         return
-    status = "subscribed" if sub.subscribed else "not subscribed (/subscribe)"
-    next_run = services.schedule.next_run(sub.chat_id)
+    await reply(update, context, _settings_html(services, sub, t))
+
+
+def _settings_html(services: Services, sub: Subscriber, t: Translator) -> str:
+    """The /settings listing."""
     defaults = services.schedule.defaults
+    status = t("subscribed") if sub.subscribed else t("not subscribed (/subscribe)")
+    time_is = _whose(t, sub.digest_time is None, t("your time"), "/settime HH:MM", "/settime default")
+    zone_is = _whose(t, sub.timezone is None, t("your zone"), "/timezone Area/City", "/timezone default")
+    at = f"{defaults.time_of(sub):%H:%M}"
     lines = [
-        "<b>Your settings</b>",
-        f"Digest: {status}",
-        f"Time: {defaults.time_of(sub):%H:%M} "
-        + _whose(sub.digest_time is None, "your time", "/settime HH:MM", "/settime default"),
-        f"Time zone: {esc(defaults.zone_of(sub))} "
-        + _whose(sub.timezone is None, "your zone", "/timezone Area/City", "/timezone default"),
-        f"Layout: {sub.digest_layout} — /settings layout compact|full",
+        t("<b>Your settings</b>"),
+        t("Digest: {status}", status=status),
+        t("Time: {time} {whose}", time=at, whose=time_is),
+        t("Time zone: {zone} {whose}", zone=esc(defaults.zone_of(sub)), whose=zone_is),
+        t(
+            "Layout: {layout} — /settings layout compact|full",
+            layout=t(LAYOUT_NAMES[sub.digest_layout]),
+        ),
+        t("Language: {language} — /language", language=t.name),
     ]
     if sub.subscribed and sub.thread_id is not None:
-        lines.append("Topic: the one /subscribe was sent in — /subscribe in another topic moves it")
+        lines.append(t("Topic: the one /subscribe was sent in — /subscribe in another topic moves it"))
+    next_run = services.schedule.next_run(sub.chat_id)
     if next_run is not None:
-        lines.append(f"Next digest: {next_run:%Y-%m-%d %H:%M %Z}")
-    await reply(update, context, "\n".join(lines))
+        lines.append(t("Next digest: {when}", when=t.stamp(next_run)))
+    return "\n".join(lines)
 
 
-def _whose(follows: bool, own: str, change: str, back: str) -> str:
-    """ "(the outlet's default)" or "(your time)", and how to change it (or return to the default)."""
+def _whose(t: Translator, follows: bool, own: str, change: str, back: str) -> str:
+    """ "(the outlet's default) — change", or "(your time) — change, or back to the default"."""
     if follows:
-        return f"(the outlet's default) — {change}"
-    return f"({own}) — {change}, or {back}"
+        return t("(the outlet's default) — {change}", change=change)
+    return t("({own}) — {change}, or {back}", own=own, change=change, back=back)

@@ -35,6 +35,7 @@ LAYOUT_MAX_LENGTH: Final = 16
 OWNER_MAX_LENGTH: Final = 64
 SOURCE_NAME_MAX_LENGTH: Final = 200
 LANGUAGE_MAX_LENGTH: Final = 16
+LANGUAGE_CODE_MAX_LENGTH: Final = 35  # an IETF tag as Telegram sends it (en, pt-br, zh-hans)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -147,6 +148,10 @@ class SubscriberRow(Base):
     # The forum topic (message_thread_id) /subscribe was sent in: the digest goes there. None: the chat
     # itself (a forum's General topic, or a chat without topics).
     thread_id: Mapped[int | None] = mapped_column(BigInteger)
+    # The chat's own language (/language): a shipped code; None: chosen automatically (bot.i18n.catalog).
+    language: Mapped[str | None] = mapped_column(String(LANGUAGE_MAX_LENGTH))
+    # A private chat's user's Telegram language_code as last seen: the digest (no sender) goes by it.
+    last_language_code: Mapped[str | None] = mapped_column(String(LANGUAGE_CODE_MAX_LENGTH))
 
 
 class DigestPlanRow(Base):
