@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 LOCK := requirements.lock
 UV_VERSION := 0.13.9
 
-.PHONY: run test lint typecheck bench clean lock
+.PHONY: run test lint typecheck bench clean lock locales
 
 $(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,17 @@ lock:
 	$(BIN)/python -m pip install "uv==$(UV_VERSION)"
 	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 \
 		--custom-compile-command "make lock" $(if $(UPGRADE),--upgrade) -o $(LOCK)
+
+# The message catalogs (bot/locales): extract every t(...) / t.plural(...) / N_(...) string into the
+# template, merge it into each language's messages.po (new entries empty, to translate), compile the .mo
+# files the bot loads (committed; tests/test_i18n.py fails while one is stale or a message untranslated).
+LOCALES := bot/locales
+locales: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k t -k plural:1,2 -k N_ -c TRANSLATORS: --no-location \
+		--sort-output --omit-header -o $(LOCALES)/messages.pot bot
+	$(BIN)/pybabel update -i $(LOCALES)/messages.pot -d $(LOCALES) -D messages --no-fuzzy-matching \
+		--ignore-pot-creation-date --ignore-obsolete
+	$(BIN)/pybabel compile -d $(LOCALES) -D messages --statistics
 
 run: $(STAMP)
 	$(BIN)/python -m bot

@@ -35,8 +35,11 @@ from bot.config import Settings
 from bot.context import BotData, ChatData, Context, NewsApplication, UserData
 from bot.delivery.limiter import rate_limiter
 from bot.delivery.request import AiohttpRequest, RequestLimits
-from bot.handlers import admin, buttons, common, feeds, inline, membership
-from bot.handlers.replies import counted
+from bot.handlers import admin, buttons, common, feeds, inline, language, membership
+from bot.handlers.replies import counted, guess_tr
+from bot.i18n.catalog import Catalog
+from bot.i18n.languages import SHIPPED
+from bot.i18n.translator import N_
 from bot.ingest.meta import LanguageDetector
 from bot.monitoring.metrics import Metrics
 from bot.services import Services
@@ -81,7 +84,7 @@ FOR_ANOTHER_BOT: Final = ForAnotherBot()
 LINK_ONLY: Final = filters.Regex(r"^\s*\S+://\S+\s*$") & ~filters.COMMAND & filters.ChatType.PRIVATE
 
 
-GENERIC_ERROR: Final = "Sorry, something went wrong on my side. Please try again in a moment."
+GENERIC_ERROR: Final = N_("Sorry, something went wrong on my side. Please try again in a moment.")
 
 
 async def on_error(update: object, context: Context) -> None:
@@ -91,11 +94,12 @@ async def on_error(update: object, context: Context) -> None:
     context.services.metrics.error("handler")
     if not isinstance(update, Update):
         return
+    sorry = guess_tr(update, context)(GENERIC_ERROR)  # no database read: it may be what failed
     try:
         if update.callback_query is not None:
-            await update.callback_query.answer(GENERIC_ERROR, show_alert=True)
+            await update.callback_query.answer(sorry, show_alert=True)
         elif update.effective_chat is not None:
-            await context.bot.send_message(update.effective_chat.id, GENERIC_ERROR)
+            await context.bot.send_message(update.effective_chat.id, sorry)
     except TelegramError:  # e.g. the query was answered before the error
         log.warning("could not report the error for update %s", update.update_id)
 
@@ -107,6 +111,9 @@ def register_handlers(application: NewsApplication) -> None:
         application.add_handler(CommandHandler(command.name, command.guarded(), filters=ONLY_MESSAGES))
     captioned = filters.Document.ALL & filters.CaptionRegex(r"^/importopml(@\w+)?(\s|$)") & ONLY_MESSAGES
     application.add_handler(MessageHandler(captioned, named("importopml").guarded()))  # a file's caption
+    application.add_handler(
+        CallbackQueryHandler(counted("language", language.on_language_button), pattern=language.BUTTONS)
+    )
     application.add_handler(CallbackQueryHandler(counted("button", buttons.on_button)))
     application.add_handler(
         ChatMemberHandler(counted("membership", membership.my_chat_member), ChatMemberHandler.MY_CHAT_MEMBER)
@@ -120,15 +127,21 @@ def register_handlers(application: NewsApplication) -> None:
     application.add_error_handler(on_error)
 
 
-async def publish_commands(application: NewsApplication, settings: Settings) -> None:
-    """Register the command menu: subscribers' for everyone, plus editors' in each admin's chat."""
+async def publish_commands(application: NewsApplication, settings: Settings, catalog: Catalog) -> None:
+    """Register the command menu, described in each shipped language (`language_code`; without one:
+    BOT_LANGUAGE, for everyone else): subscribers' for everyone, plus editors' in each admin's chat."""
     bot = application.bot
-    await bot.set_my_commands(menu(Audience.EVERYONE))
+    languages: list[str | None] = [None, *SHIPPED]
+    for code in languages:
+        await bot.set_my_commands(menu(catalog.get(code), Audience.EVERYONE), language_code=code)
     for admin_id in sorted(settings.admin_ids):
         try:
-            await bot.set_my_commands(
-                menu(Audience.EVERYONE, Audience.EDITORS), scope=BotCommandScopeChat(admin_id)
-            )
+            for code in languages:
+                await bot.set_my_commands(
+                    menu(catalog.get(code), Audience.EVERYONE, Audience.EDITORS),
+                    scope=BotCommandScopeChat(admin_id),
+                    language_code=code,
+                )
         except TelegramError as exc:  # e.g. the admin never opened a chat with the bot yet
             log.warning("could not set the editor command menu for %s: %s", admin_id, exc)
 
@@ -232,7 +245,7 @@ async def start_up(
     if services.exporter is not None:
         await services.exporter.start()
     schedule_jobs(job_queue, services)
-    await publish_commands(application, settings)
+    await publish_commands(application, settings, services.i18n)
     restored = await services.schedule.start()
     # What start-up built lives as long as the bot (a job per subscriber: millions of objects at 100k):
     # keep it out of the cyclic GC's full collections, which otherwise rescan it all again and again

@@ -19,23 +19,36 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.clock import Clock
-from bot.delivery.send import send_to_each
+from bot.delivery.send import send_html
 from bot.digest.schedule import DigestSchedule
-from bot.errors import NewsbotError
 from bot.formatting import esc
+from bot.i18n.catalog import Catalog
+from bot.i18n.translator import N_, ExplainedError, Translator
 from bot.locks import ChatLocks
 from bot.storage import Channel, Store, Subscriber
 
 log = logging.getLogger(__name__)
 
-POST_RIGHT: Final = "“Post messages” (can_post_messages)"
+POST_RIGHT: Final = N_("“Post messages” (can_post_messages)")
 # Pinning in a channel needs the right to edit others' messages (Bot API, pinChatMessage).
-EDIT_RIGHT: Final = "“Edit messages of others” (can_edit_messages), which pinning in a channel needs"
+EDIT_RIGHT: Final = N_("“Edit messages of others” (can_edit_messages), which pinning in a channel needs")
 GONE: Final = frozenset({ChatMemberStatus.BANNED, ChatMemberStatus.LEFT})
 
 
-class ChannelRefused(NewsbotError):
-    """The bot cannot post editions in that chat; the message says exactly why (the editor's reply)."""
+class ChannelRefused(ExplainedError):
+    """The bot cannot post editions in that chat; the message says exactly why (the editor's reply, in
+    their language: `reason(t)`). `phrases` are N_-marked placeholders' values, translated too."""
+
+    def __init__(
+        self, message: str, /, *, phrases: dict[str, str] | None = None, detail: str = "", **params: object
+    ) -> None:
+        """The N_-marked reason, its translated `phrases` and its other placeholders' values."""
+        self.phrases = phrases or {}
+        super().__init__(message, detail=detail, **params)
+
+    def reason(self, t: Translator) -> str:
+        """The reason in `t`'s language, its phrases too."""
+        return t(self.message, **self.params, **{k: t(v) for k, v in self.phrases.items()}) + self.detail
 
 
 @dataclass(frozen=True)
@@ -54,17 +67,52 @@ class ChannelInfo:
 
 
 def missing_right(member: ChatMember, *, pin: bool = False) -> str | None:
-    """What keeps the bot (as `member` of a channel) from posting — or, with `pin`, from pinning — there;
-    None when nothing does."""
+    """What keeps the bot (as `member` of a channel) from posting — or, with `pin`, from pinning — there,
+    N_-marked English; None when nothing does."""
     if member.status in GONE:
-        return "I am not a member of it"
+        return N_("I am not a member of it")
     if member.status != ChatMemberStatus.ADMINISTRATOR or not isinstance(member, ChatMemberAdministrator):
-        return "I am not an administrator of it"
+        return N_("I am not an administrator of it")
     if not member.can_post_messages:
-        return f"I lack the right {POST_RIGHT}"
+        return N_("I lack the right “Post messages” (can_post_messages)")
     if pin and not member.can_edit_messages:
-        return f"I lack the right {EDIT_RIGHT}"
+        return N_(
+            "I lack the right “Edit messages of others” (can_edit_messages), which pinning in a channel needs"
+        )
     return None
+
+
+def _refused(name: str, problem: str, *, pin: bool) -> ChannelRefused:
+    """Why the bot can't post (or, with `pin`, pin) in the channel `name`, and which rights to give it."""
+    if pin:
+        return ChannelRefused(
+            N_(
+                "I can't pin in the channel {channel}: {problem}. Make me an administrator there with the "
+                "rights {right} and {edit_right}, then try again."
+            ),
+            phrases={"problem": problem, "right": POST_RIGHT, "edit_right": EDIT_RIGHT},
+            channel=name,
+        )
+    return ChannelRefused(
+        N_(
+            "I can't post in the channel {channel}: {problem}. Make me an administrator there with the right "
+            "{right}, then try again."
+        ),
+        phrases={"problem": problem, "right": POST_RIGHT},
+        channel=name,
+    )
+
+
+def lost_html(t: Translator, name: str, chat_id: int, reason: str) -> str:
+    """What an editor chat is told of a channel lost (`reason`: English, as stored in its last error)."""
+    return t(
+        "⚠️ I can no longer post in the channel <b>{channel}</b> ({id}): {reason}.\n"
+        "Its editions are stopped. Make me an administrator there allowed to post messages, then send "
+        "/addchannel {id}.",
+        channel=name,
+        id=chat_id,
+        reason=esc(reason),
+    )
 
 
 class ChannelService:
@@ -79,11 +127,14 @@ class ChannelService:
         clock: Clock,
         *,
         editor_chats: tuple[int, ...],
+        catalog: Catalog | None = None,
     ) -> None:
         """Ask Telegram through `bot`; a channel's row in `store`, its job in `schedule`, changed under its
-        lock in `locks`; `editor_chats` (ADMIN_IDS, ALERT_CHAT_ID) hear of a channel lost."""
+        lock in `locks`; `editor_chats` (ADMIN_IDS, ALERT_CHAT_ID) hear of a channel lost, each in its
+        chat's language from `catalog`."""
         self._bot, self._store, self._schedule, self._locks = bot, store, schedule, locks
         self._clock, self._editor_chats = clock, editor_chats
+        self._catalog = catalog or Catalog()
 
     async def check(self, ref: int | str, *, pin: bool = False) -> ChannelInfo:
         """The channel `ref` (-100… id or @username) if the bot is an administrator allowed to post there
@@ -94,26 +145,33 @@ class ChannelService:
             chat = await self._bot.get_chat(ref)
         except (BadRequest, Forbidden) as exc:
             raise ChannelRefused(
-                f"I can't find the channel {shown} ({esc(exc.message)}). Add me to it as an administrator "
-                f"allowed to post messages, then try again (a private channel: use its -100… id)."
+                N_(
+                    "I can't find the channel {channel} ({error}). Add me to it as an administrator allowed "
+                    "to post messages, then try again (a private channel: use its -100… id)."
+                ),
+                channel=shown,
+                error=esc(exc.message),
             ) from None
         name = f"@{esc(chat.username)}" if chat.username else f"“{esc(chat.title or str(chat.id))}”"
         if chat.type != ChatType.CHANNEL:
-            raise ChannelRefused(f"{name} is a {esc(chat.type)} chat, not a channel.")
+            raise ChannelRefused(
+                N_("{channel} is a {kind} chat, not a channel."), channel=name, kind=esc(chat.type)
+            )
         try:
             member = await self._bot.get_chat_member(chat.id, self._bot.id)
         except (BadRequest, Forbidden) as exc:
             raise ChannelRefused(
-                f"I am not a member of the channel {name} ({esc(exc.message)}): add me as an administrator "
-                f"with the right {POST_RIGHT}."
+                N_(
+                    "I am not a member of the channel {channel} ({error}): add me as an administrator with "
+                    "the right {right}."
+                ),
+                phrases={"right": POST_RIGHT},
+                channel=name,
+                error=esc(exc.message),
             ) from None
         problem = missing_right(member, pin=pin)
         if problem is not None:
-            rights = f"the rights {POST_RIGHT} and {EDIT_RIGHT}" if pin else f"the right {POST_RIGHT}"
-            raise ChannelRefused(
-                f"I can't {'pin' if pin else 'post'} in the channel {name}: {problem}. "
-                f"Make me an administrator there with {rights}, then try again."
-            )
+            raise _refused(name, problem, pin=pin)
         can_edit = isinstance(member, ChatMemberAdministrator) and bool(member.can_edit_messages)
         return ChannelInfo(chat.id, chat.title or str(chat.id), chat.username, can_edit)
 
@@ -156,14 +214,22 @@ class ChannelService:
             channel = await self._store.channels.get(chat_id)
         name = esc(channel.name) if channel is not None else str(chat_id)
         log.warning("channel %s lost: %s", chat_id, reason)
-        await send_to_each(
-            self._bot,
-            self._editor_chats,
-            f"⚠️ I can no longer post in the channel <b>{name}</b> ({chat_id}): {esc(reason)}.\n"
-            f"Its editions are stopped. Make me an administrator there allowed to post messages, then send "
-            f"/addchannel {chat_id}.",
-        )
+        for chat in self._editor_chats:  # one that refuses (never started the bot) must not stop the others
+            try:
+                await send_html(self._bot, chat, lost_html(await self._language(chat), name, chat_id, reason))
+            except TelegramError as exc:
+                log.warning("the loss of channel %s not told to chat %s: %s", chat_id, chat, exc)
         return True
+
+    async def _language(self, chat: int) -> Translator:
+        """An editor chat's language: its choice, else (private) its user's last seen, else BOT_LANGUAGE."""
+        sub = await self._store.subscribers.get(chat)
+        return self._catalog.for_chat(
+            chosen=sub.language if sub else None,
+            private=chat > 0,
+            sender=None,
+            last_seen=sub.last_language_code if sub else None,
+        )
 
     async def rights_changed(self, chat_id: int, member: ChatMember) -> bool:
         """A my_chat_member update in a channel: losing the right to post (or the channel) loses it."""

@@ -18,6 +18,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from bot.errors import NewsbotError
+from bot.i18n.languages import SHIPPED
 from bot.storage.types import DigestDefaults
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
@@ -190,6 +191,8 @@ class Settings(DigestDefaultSettings):
     alert_chat_id: int | None = None
     # The source name of pasted and forwarded articles (those without a feed or page of their own).
     outlet_name: str = "Newsroom"
+    # The outlet's language: groups, channels and users whose Telegram language is not shipped get it.
+    bot_language: str = "en"
 
     @field_validator("webhook_url", "webhook_secret", "metrics_port", mode="before")
     @classmethod
@@ -290,6 +293,14 @@ class Settings(DigestDefaultSettings):
         if not 1 <= len(name) <= OUTLET_NAME_MAX or not name.isprintable():
             raise ValueError(f"expected a name of 1-{OUTLET_NAME_MAX} printable characters, got {value!r}")
         return name
+
+    @field_validator("bot_language")
+    @classmethod
+    def _check_bot_language(cls, value: str) -> str:
+        code = value.strip().lower()
+        if code not in SHIPPED:
+            raise ValueError(f"expected one of the shipped languages {', '.join(SHIPPED)}, got {value!r}")
+        return code
 
     @field_validator("telegram_api_url")
     @classmethod

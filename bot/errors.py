@@ -2,9 +2,12 @@
 
 NewsbotError
 ├── ConfigError                 bot.config: a setting is invalid (one line naming the variable)
-├── IngestError                 bot.ingest.errors: an article could not be ingested (the editor's reply)
-│   ├── EmptyTextError, JunkOnlyError, TooLongError, DuplicateError, NotAFeedError
-│   └── FetchError → BlockedURLError
+├── ExplainedError              bot.i18n.translator: the message is a user's reply, translated when shown
+│   ├── IngestError             bot.ingest.errors: an article could not be ingested (the editor's reply)
+│   │   ├── EmptyTextError, JunkOnlyError, TooLongError, DuplicateError, NotAFeedError
+│   │   └── FetchError → BlockedURLError
+│   └── OpmlError               bot.ingest.opml: a file that is no usable OPML feed list
+├── CatalogError                bot.i18n.catalog: a shipped language has no compiled catalog
 ├── StorageError                bot.storage.errors
 │   ├── DuplicateArticleError   the same normalized body is already stored
 │   ├── SubscriberNotFoundError the chat has no subscriber row

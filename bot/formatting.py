@@ -5,12 +5,13 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Final
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from bot.i18n.translator import N_, Translator, source_translator
 from bot.storage import Article
 
 MESSAGE_LIMIT = 4096  # Telegram's limit, in UTF-16 code units, after entity parsing
@@ -148,56 +149,60 @@ def safe_href(url: str | None) -> str | None:
     return url if parts.scheme.lower() in ("http", "https") and parts.hostname else None
 
 
+NO_SUMMARY: Final = N_("(no summary)")
+SOURCE: Final = N_("source")  # the link to an article's page when its source has no name
+
+
 def source_link(url: str | None, label: str = "source") -> str | None:
     """`<a href>` to an article's source, or None when it has no http(s) source."""
     href = safe_href(url)
     return None if href is None else f'<a href="{html.escape(href, quote=True)}">{esc(label)}</a>'
 
 
-def removed_html(lines: tuple[str, ...]) -> str:
+def removed_html(lines: tuple[str, ...], t: Translator | None = None) -> str:
     """The note under a posted article: the number of furniture lines removed, and them, collapsed."""
+    t = t or source_translator()
     shown = [
         esc(line if len(line) <= REMOVED_LINE_CHARS else line[: REMOVED_LINE_CHARS - 1] + "…")
         for line in lines[:REMOVED_LINES_SHOWN]
     ]
     if len(lines) > REMOVED_LINES_SHOWN:
-        shown.append(f"… and {len(lines) - REMOVED_LINES_SHOWN} more")
-    count = f"{len(lines)} line{'s' if len(lines) != 1 else ''}"
+        more = len(lines) - REMOVED_LINES_SHOWN
+        shown.append(t.plural("… and {count} more", "… and {count} more", more))
+    note = t.plural(
+        "Removed {count} line of page furniture (tap to see):",
+        "Removed {count} lines of page furniture (tap to see):",
+        len(lines),
+    )
     quoted = "\n".join(shown)
-    return f"Removed {count} of page furniture (tap to see):\n<blockquote expandable>{quoted}</blockquote>"
-
-
-def format_date(moment: datetime) -> str:
-    """A short UTC timestamp for article listings."""
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
+    return f"{note}\n<blockquote expandable>{quoted}</blockquote>"
 
 
 @dataclass(frozen=True)
 class Reader:
-    """When and where an article is read: relative times are counted from `now`, dates shown in `zone`."""
+    """Who reads, when and where: relative times are counted from `now`, dates shown in `zone`, words
+    and formats in the reader's language `t`."""
 
     now: datetime
     zone: str = "UTC"
+    t: Translator = field(default_factory=source_translator)
 
     def local(self, moment: datetime) -> datetime:
         """`moment` in the reader's zone."""
         return moment.astimezone(ZoneInfo(self.zone))
 
     def ago(self, moment: datetime) -> str:
-        """ "just now", "12 min ago", "3 h ago"; older than a day: the reader's local date."""
+        """ "just now", "12 min ago", "3 hr ago" (in the reader's language); older than a day: the
+        reader's local date ("28 Nov", with the year if it is not this year's)."""
         age = self.now - moment
-        if age < timedelta(minutes=1):
-            return "just now"
-        if age < timedelta(hours=1):
-            return f"{int(age.total_seconds() // 60)} min ago"
         if age < timedelta(days=1):
-            return f"{int(age.total_seconds() // 3600)} h ago"
+            return self.t.ago(age)
         local = self.local(moment)
-        return f"{local:%-d %b}" if local.year == self.local(self.now).year else f"{local:%-d %b %Y}"
+        return self.t.short_date(local, with_year=local.year != self.local(self.now).year)
 
     def stamp(self, moment: datetime) -> str:
         """A full local date and time with the zone's abbreviation."""
-        return f"{self.local(moment):%-d %B %Y, %H:%M %Z}"
+        return self.t.stamp(self.local(moment))
 
 
 def source_name(article: Article) -> str:
@@ -208,9 +213,11 @@ def source_name(article: Article) -> str:
     return (host or "").removeprefix("www.")
 
 
-def source_html(article: Article, reader: Reader | None) -> str:
-    """ "<a>Reuters</a> · 3 h ago": the source name linked to the article's page, and how long ago."""
-    label = source_name(article) or "source"
+def source_html(article: Article, reader: Reader | None, t: Translator | None = None) -> str:
+    """ "<a>Reuters</a> · 3 h ago": the source name linked to the article's page, and how long ago (a
+    source without a name is linked as "source" in the reader's language: `reader`'s, else `t`)."""
+    t = reader.t if reader is not None else (t or source_translator())
+    label = source_name(article) or t(SOURCE)
     link = source_link(article.source_url, label)  # http(s) only: a stored javascript: is never a link
     if link is not None:
         name = link
@@ -223,18 +230,23 @@ def source_html(article: Article, reader: Reader | None) -> str:
 
 def article_html(article: Article, *, with_meta: bool = False, reader: Reader | None = None) -> str:
     """One article as a paragraph: bold title, id, "Source · 3 h ago", summary; or, with_meta, the summary
-    followed by its dates and linked source (/summary)."""
-    summary = article.summary.strip() or "(no summary)"
+    followed by its dates and linked source (/summary). Without a reader: no age, the source language."""
+    clock = reader or Reader(article.created_at)
+    t = clock.t
+    summary = article.summary.strip() or t(NO_SUMMARY)
     head = f"<b>{esc(article.title)}</b> <i>#{article.id}</i>"
     if not with_meta:
         source = f"\n{source_html(article, reader)}" if reader is not None else ""
         return f"{head}{source}\n{esc(summary)}"
-    clock = reader or Reader(article.created_at)
     if article.published == article.created_at:
-        meta = f"Posted {clock.stamp(article.created_at)}"
+        meta = t("Posted {posted}", posted=clock.stamp(article.created_at))
     else:
-        meta = f"Published {clock.stamp(article.published)} · posted {clock.stamp(article.created_at)}"
-    return f"{head}\n{esc(summary)}\n{meta} · {source_html(article, None)}"
+        meta = t(
+            "Published {published} · posted {posted}",
+            published=clock.stamp(article.published),
+            posted=clock.stamp(article.created_at),
+        )
+    return f"{head}\n{esc(summary)}\n{meta} · {source_html(article, None, t)}"
 
 
 def articles_html(header: str, articles: Iterable[Article], reader: Reader | None = None) -> str:

@@ -11,6 +11,7 @@ from bot.app import build_application, running
 from bot.config import Settings
 from bot.context import NewsApplication
 from bot.emulator import FakeBotAPI, SentMessage
+from bot.i18n.catalog import normalize_tag
 
 PLAYGROUND_ADMIN_ID = 1
 DEFAULT_USER_ID = 1001
@@ -22,6 +23,7 @@ You are chatting with the real bot through a local fake Telegram. Type /help to 
   :digest         fire your evening digest now (through the JobQueue)
   :wait [S]       wait S seconds (default 2) for replies, e.g. in a piped script
   :press N        press button N of the newest message with buttons (numbers are shown as (N))
+  :lang xx        be a user whose Telegram app is in language xx (e.g. ru, de, pt-br); :lang - for none
   :help           this text
   :quit           leave (Ctrl-D works too)"""
 
@@ -33,6 +35,7 @@ class Playground:
         self.emulator, self.admin_id = emulator, admin_id
         self.stdin, self.stdout = stdin, stdout
         self.user_id = DEFAULT_USER_ID
+        self.languages: dict[int, str] = {}  # user id -> the language_code :lang gave them
         emulator.on_send(self._show)
 
     def _print(self, text: str) -> None:
@@ -77,7 +80,23 @@ class Playground:
                 self._print(f"(pop-up: {answer['text']})")
 
     def _who(self) -> str:
-        return "admin" if self.user_id == self.admin_id else f"user {self.user_id}"
+        who = "admin" if self.user_id == self.admin_id else f"user {self.user_id}"
+        language = self.languages.get(self.user_id)
+        return f"{who}, {language}" if language else who
+
+    def _lang(self, args: list[str]) -> None:
+        """`:lang xx`: the current user's Telegram app language (sent as from.language_code)."""
+        tag = normalize_tag(args[0]) if len(args) == 1 else None
+        if len(args) == 1 and args[0] in {"-", "none"}:
+            self.languages.pop(self.user_id, None)
+            self.emulator.set_language(self.user_id, None)
+            self._print("Your app now sends no language.")
+        elif tag is None:
+            self._print("Usage: :lang xx — a language code such as ru, de or pt-br; :lang - for none")
+        else:
+            self.languages[self.user_id] = tag
+            self.emulator.set_language(self.user_id, tag)
+            self._print(f"Your Telegram app is now in {tag}.")
 
     async def _readline(self) -> str | None:
         line = await asyncio.to_thread(self.stdin.readline)
@@ -125,6 +144,8 @@ class Playground:
                 await asyncio.sleep(wait_seconds(words[1:]))
             elif words[0] == ":press":
                 await self._press(words[1:])
+            elif words[0] == ":lang":
+                self._lang(words[1:])
             elif words[0] == ":paste":
                 text = await self._paste()
                 if text:

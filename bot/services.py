@@ -11,6 +11,7 @@ from bot.delivery.engine import DeliveryEngine
 from bot.digest.planner import FanOut
 from bot.digest.render import DigestRenderer
 from bot.digest.schedule import DigestSchedule
+from bot.i18n.catalog import Catalog
 from bot.ingest.feeds import FeedPoller
 from bot.ingest.fetch import Fetcher
 from bot.ingest.pipeline import Ingestor
@@ -26,7 +27,8 @@ from bot.storage import Store
 @dataclass(frozen=True)
 class Services:
     """What handlers and jobs share: settings, storage, worker, clock, ingest, search, the digest, the
-    channels, the metrics (and their server, when METRICS_PORT is set) and the alerts."""
+    channels, the metrics (and their server, when METRICS_PORT is set), the alerts and the languages
+    (`i18n`: the shipped catalogs; handlers get the reader's with `bot.handlers.replies.tr`)."""
 
     settings: Settings
     store: Store
@@ -43,6 +45,7 @@ class Services:
     channels: ChannelService
     metrics: Metrics
     alerts: Alerts
+    i18n: Catalog
     exporter: MetricsExporter | None
     # Held by everything that changes a chat's settings, topics or job (bot.handlers.access.one_at_a_time).
     chat_locks: ChatLocks = field(default_factory=ChatLocks)

@@ -27,6 +27,7 @@ from bot.delivery.engine import BlockedHook, DeliveryEngine, EngineConfig, Migra
 from bot.digest.planner import DigestPlanner, FanOut
 from bot.digest.render import DigestRenderer
 from bot.digest.schedule import DigestSchedule
+from bot.i18n.catalog import Catalog
 from bot.ingest.feeds import FeedPoller
 from bot.ingest.fetch import Fetcher, FetchLimits
 from bot.ingest.meta import LanguageDetector
@@ -181,13 +182,14 @@ def digest_for(
     metrics: Metrics,
     alerts: Alerts,
     clock: Clock,
+    catalog: Catalog,
     bot_username: str,
 ) -> tuple[FanOut, DigestSchedule]:
-    """The digest's planner (batches, retries, skips; a channel's edition links to `bot_username`) and
-    schedule (jobs, the outlet's defaults, sweep)."""
+    """The digest's planner (batches, retries, skips; each chat's language from `catalog`; a channel's
+    edition links to `bot_username`) and schedule (jobs, the outlet's defaults, sweep)."""
     defaults = settings.digest_defaults()
     fanout = FanOut(
-        DigestPlanner(store, renderer, metrics, defaults, bot_username=bot_username),
+        DigestPlanner(store, renderer, metrics, defaults, catalog, bot_username=bot_username),
         engine,
         clock,
         metrics=metrics,
@@ -223,6 +225,7 @@ async def build_services(
     """Open the store, load the models and wire every collaborator; the store is closed on failure."""
     injected = injected or Injected()
     clock = injected.clock
+    catalog = Catalog(settings.bot_language)  # the compiled catalogs (CatalogError if one is missing)
     store = await open_store(settings)
     try:
         worker = await load_worker(settings, injected, metrics)
@@ -231,7 +234,9 @@ async def build_services(
         raise
     alerts = Alerts(bot, settings.alert_chat_id, clock, metrics, secrets=secrets_of(settings, bot))
     fetcher = fetcher_for(settings, injected)
-    semantic = SemanticSearch(store.articles, worker, min_similarity=settings.search_min_similarity)
+    semantic = SemanticSearch(
+        store.articles, worker, min_similarity=settings.search_min_similarity, clock=clock
+    )
     ingestor = await ingestor_for(settings, injected, store, worker, fetcher, semantic, metrics)
     poller = poller_for(settings, ingestor, alerts)
     renderer = DigestRenderer(
@@ -241,10 +246,12 @@ async def build_services(
     )
     engine = DeliveryEngine(bot, store, clock, engine_config(settings), metrics=metrics, alerts=alerts)
     fanout, schedule = digest_for(
-        settings, job_queue, store, renderer, engine, metrics, alerts, clock, bot.username
+        settings, job_queue, store, renderer, engine, metrics, alerts, clock, catalog, bot.username
     )
     locks = ChatLocks()
-    channels = ChannelService(bot, store, schedule, locks, clock, editor_chats=settings.editor_chats())
+    channels = ChannelService(
+        bot, store, schedule, locks, clock, editor_chats=settings.editor_chats(), catalog=catalog
+    )
     engine.on_blocked, engine.on_migrated = _follow_chat(store, schedule, locks, channels)
     engine.on_edition = channels.edition_sent
     return Services(
@@ -263,6 +270,7 @@ async def build_services(
         channels=channels,
         metrics=metrics,
         alerts=alerts,
+        i18n=catalog,
         exporter=exporter_for(settings, metrics, store),
         chat_locks=locks,
     )

@@ -62,6 +62,8 @@ class AbstractiveSummarizer:
             raise ValueError("need num_beams >= 1 and 0 <= min_length <= max_length")
         source = str(model) if model is not None else os.environ.get(MODEL_ENV_VAR) or DEFAULT_MODEL
         self.model_name = source
+        # distilbart-cnn is an English model; another one is the operator's choice, given every language.
+        self.languages: frozenset[str] | None = frozenset({"en"}) if source == DEFAULT_MODEL else None
         self.num_beams, self.min_length, self.max_length = num_beams, min_length, max_length
         self._splitter = splitter if splitter is not None else SentenceSplitter()
         self.device = resolve_device(device or os.environ.get(DEVICE_ENV_VAR) or "auto")

@@ -37,6 +37,9 @@ class MiniLMEmbedder:
 
     name: str = "all-MiniLM-L6-v2"
     dim: int = 384
+    # Trained on English sentence pairs: other languages (Cyrillic is split into single letters) embed
+    # as noise, so the bot stores no embedding for an article in another language (bot.semantic.search).
+    languages: frozenset[str] | None = frozenset({"en"})
 
     def __init__(
         self,

@@ -88,6 +88,9 @@ class ExtractiveSummarizer:
     """
 
     name: str = "extractive"
+    # What the scorer was trained on: English news (CNN/Daily Mail) over the English all-MiniLM-L6-v2.
+    # summarizer.languages routes articles in any other language to the position method instead.
+    languages: frozenset[str] | None = frozenset({"en"})
 
     def __init__(
         self,

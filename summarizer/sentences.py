@@ -34,22 +34,28 @@ def is_content(sentence: str) -> bool:
     return any(ch.isalnum() for ch in sentence)
 
 
+def paragraphs(text: str) -> list[str]:
+    """Return the whitespace-normalized blocks of text that no sentence crosses (blank lines, list items)."""
+    return [normalized for block in _BLOCK_BREAK.split(text) if (normalized := normalize_whitespace(block))]
+
+
+def content_pieces(sentence: str) -> list[str]:
+    """Return the sentence, or its pieces cut at every stop when it is a run-on; only those with content."""
+    pieces = _ANY_STOP.split(sentence) if sentence.count(" ") >= _LONG_WORDS else [sentence]
+    return [piece for piece in pieces if is_content(piece)]
+
+
 class SentenceSplitter:
     """Split text into normalized sentences; blank lines and list items always end a sentence."""
 
     def split(self, text: str) -> list[str]:
         """Return the sentences of text, each a verbatim substring of normalize_whitespace(text)."""
         sentences: list[str] = []
-        for paragraph in _BLOCK_BREAK.split(text):
-            normalized = normalize_whitespace(paragraph)
-            if not normalized:
-                continue
+        for normalized in paragraphs(text):
             # syntok yields tokens with offsets into `normalized`: slicing keeps each sentence verbatim.
             for block in segmenter.analyze(normalized):
                 for tokens in block:
-                    sentence = _trimmed(normalized, tokens)
-                    pieces = _ANY_STOP.split(sentence) if sentence.count(" ") >= _LONG_WORDS else [sentence]
-                    sentences.extend(piece for piece in pieces if is_content(piece))
+                    sentences.extend(content_pieces(_trimmed(normalized, tokens)))
         return sentences
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -64,12 +64,15 @@ async def delivery_status(store: Store, delivery_id: int) -> str | None:
         return await session.scalar(stmt)
 
 
-async def send_digest(services: Services, chat_id: int, *, timeout: float = 60.0) -> str:
-    """Plan today's digest for one chat, as its job would, and wait for the engine; return its status."""
+async def send_digest(
+    services: Services, chat_id: int, *, at: datetime | None = None, timeout: float = 60.0
+) -> str:
+    """Plan today's digest for one chat (or the one due `at`, e.g. tomorrow's), as its job would, and
+    wait for the engine; return its status."""
     sub = await services.store.subscribers.get(chat_id)
     if sub is None or not sub.subscribed:
         return "skipped"
-    created = await services.fanout.planner.plan([chat_id], services.clock())
+    created = await services.fanout.planner.plan([chat_id], at or services.clock())
     if not created:
         return "duplicate"
     services.delivery.kick()

@@ -62,7 +62,7 @@ async def test_feed_entry_with_image_and_date_shows_both(
     assert article.image_url == IMAGE and article.language == "en"
 
     latest = await user.send("/latest")
-    assert "Coastal Times · 3 h ago" in latest[0].text, latest[0].text
+    assert "Coastal Times · 3 hr ago" in latest[0].text, latest[0].text
     link = next(e for e in latest[0].entities if e.get("type") == "text_link")
     assert link["url"] == site.url("/routes")  # the source name is the link
 
@@ -77,7 +77,7 @@ async def test_feed_entry_with_image_and_date_shows_both(
     assert "Subscribed" in await user.ask("/subscribe")
     assert await send_digest(services, USER_ID) == "sent"
     digest = [m for m in emulator.sent(USER_ID) if m.text.startswith("📰")][-1]
-    assert "Airport adds routes · Coastal Times · 3 h ago" in digest.text, digest.text
+    assert "Airport adds routes · Coastal Times · 3 hr ago" in digest.text, digest.text
     assert digest.link_preview == {
         "is_disabled": False,
         "url": site.url("/routes"),
@@ -123,6 +123,6 @@ def test_ago_counts_in_the_readers_zone() -> None:
     reader = Reader(now, "Asia/Tokyo")  # already 21 November there
     assert reader.ago(now - timedelta(seconds=20)) == "just now"
     assert reader.ago(now - timedelta(minutes=12)) == "12 min ago"
-    assert reader.ago(now - timedelta(hours=3, minutes=59)) == "3 h ago"
+    assert reader.ago(now - timedelta(hours=3, minutes=59)) == "3 hr ago"
     assert reader.ago(datetime(2026, 11, 19, 16, 0, tzinfo=UTC)) == "20 Nov"  # 01:00 on the 20th in Tokyo
     assert reader.ago(datetime(2025, 3, 1, tzinfo=UTC)) == "1 Mar 2025"

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-import pytest
+import re
 
+from bot.config import Settings
 from bot.emulator import FakeBotAPI
+from bot.ingest.meta import LanguageDetector
 from bot.services import Services
-from tests.conftest import USER_ID, Chat
-from tests.digest_helpers import send_digest
+from summarizer import Summarizer
+from summarizer.embedding import Embedder
+from tests.conftest import USER_ID, BotHarness, Chat
+from tests.digest_helpers import send_digest, services_of
+from tests.test_e2e_commands import post
+from tests.test_semantic_index import Faulty
 
-pytestmark = pytest.mark.usefixtures("app")
+# Every test here runs the bot: through the `services` fixture (the `app` one), or with its own harness.
 
 STORY = (
     "The city council approved a new budget on Tuesday after months of debate. "
@@ -61,3 +67,74 @@ async def test_edit_bad_input_changes_nothing(admin: Chat, user: Chat, services:
     assert "only the outlet's editors" in await user.ask("/edit 1 title Hacked")
     assert await services.store.articles.get(1) == before
     assert await services.store.articles.revisions(1) == []
+
+
+# An edit that changes what the article is about, and a query for each subject that shares no word (as a
+# prefix) with either article: only the embeddings can find them. Measured with MiniLM (cosines): "marine
+# mammals" vs the budget story 0.03 before the edit, 0.30 after (search threshold 0.25); "municipal fiscal
+# plans" vs the budget story 0.53 before, 0.44 after, vs the town-hall story 0.48.
+WHALE = (
+    "A humpback whale calf was freed from fishing nets off the coast by volunteer divers. Scientists "
+    "fitted it with a satellite tag and will follow its migration to Antarctic feeding grounds."
+)
+TOWN_HALL = (
+    "Town hall agrees spending plan",
+    "Councillors in the northern town voted on Monday for a spending plan that cuts library hours and "
+    "raises parking fees. Officials said the cuts were needed to close a deficit left by falling tax income.",
+)
+NEW_SUBJECT, OLD_SUBJECT = "marine mammals", "municipal fiscal plans"
+
+
+def first_result(reply: str) -> int | None:
+    """The id of the first article a /search reply lists (None: nothing found)."""
+    found = re.search(r"#(\d+)", reply)
+    return None if "Nothing found" in reply or found is None else int(found.group(1))
+
+
+async def test_an_edited_summary_is_searched_by_its_new_meaning(
+    admin: Chat, user: Chat, services: Services
+) -> None:
+    budget = await post(admin, "Council approves budget", STORY)
+    town = await post(admin, *TOWN_HALL)
+    for query in (NEW_SUBJECT, OLD_SUBJECT):  # no word of either query in either article
+        assert await services.store.articles.keyword_ids(query) == [], query
+    assert first_result(await user.ask(f"/search {NEW_SUBJECT}")) is None
+    assert first_result(await user.ask(f"/search {OLD_SUBJECT}")) == budget
+    (before,) = (await services.semantic.vectors_of([budget])).values()
+
+    assert "summary replaced" in await admin.ask(f"/edit {budget} summary {WHALE}")
+    (after,) = (await services.semantic.vectors_of([budget])).values()
+    assert float(before @ after) < 0.95  # the stored vector was replaced...
+    assert first_result(await user.ask(f"/search {NEW_SUBJECT}")) == budget  # ...and the index's row
+    assert first_result(await user.ask(f"/search {OLD_SUBJECT}")) == town
+    assert await services.store.articles.keyword_ids(NEW_SUBJECT) == []  # still: found by meaning
+
+    # /resummarize puts the machine summary back, and its meaning
+    assert "summarized again" in await admin.ask(f"/resummarize {budget}")
+    assert first_result(await user.ask(f"/search {NEW_SUBJECT}")) is None
+    assert first_result(await user.ask(f"/search {OLD_SUBJECT}")) == budget
+
+
+async def test_an_edit_the_embedder_fails_on_is_kept_and_says_search_by_meaning_lags(
+    settings: Settings,
+    emulator: FakeBotAPI,
+    extractive: Summarizer,
+    embedder: Embedder,
+    languages: LanguageDetector,
+    admin: Chat,
+    user: Chat,
+) -> None:
+    faulty = BotHarness(settings, emulator, extractive, Faulty(embedder, "zeppelin"), languages)
+    async with faulty.run() as app:
+        services = services_of(app)
+        budget = await post(admin, "Council approves budget", STORY)
+        (before,) = (await services.semantic.vectors_of([budget])).values()
+        reply = await admin.ask(f"/edit {budget} summary A zeppelin landed on the town hall roof.")
+        assert "summary replaced" in reply and "Search by meaning could not be updated" in reply
+        assert "zeppelin landed" in await user.ask(f"/summary {budget}")  # the edit is kept
+        (after,) = (await services.semantic.vectors_of([budget])).values()
+        assert float(before @ after) > 0.9999  # the previous vector stays
+        assert "Council approves budget" in await user.ask("/search landed")  # found by its words
+        reply = await admin.ask(f"/edit {budget} summary {WHALE}")  # the next edit embeds again
+        assert "summary replaced" in reply and "could not be updated" not in reply
+        assert first_result(await user.ask(f"/search {NEW_SUBJECT}")) == budget

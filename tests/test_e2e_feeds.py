@@ -61,7 +61,7 @@ async def test_follow_a_feed_and_ingest_new_entries_once(
 ) -> None:
     reply = await admin.result(f"/addfeed {site.url('/rss.xml')}")
     assert reply.startswith("Following feed #1: Coastal Times"), reply
-    assert "1 current entries are skipped" in reply
+    assert "Its 1 current entry is skipped" in reply
     assert await services.store.articles.latest(5) == []
 
     site.items[:0] = [

@@ -98,7 +98,7 @@ async def test_only_furniture_is_refused_with_the_lines_that_were_removed(
 ) -> None:
     reply = await admin.ask("/post Only junk\n" + "\n".join(JUNK))
     assert reply.startswith("Nothing is left once"), reply
-    assert "The 3 lines I removed:" in reply
+    assert "Lines removed (3):" in reply
     for line in JUNK:
         assert f"• {line}" in reply
     assert await stored_count(services) == 0

@@ -202,7 +202,7 @@ async def test_a_bot_started_two_hours_after_the_digest_time_still_sends_it(
     async with harness.run(digest_time=due.time(), timezone="UTC") as app:
         services = started(app)
         (digest,) = await emulator.wait_for(USER_ID, 1, timeout=30)
-        assert "Council approves budget" in digest.text and f"{due:%d %B %Y}" in digest.text
+        assert "Council approves budget" in digest.text and f"{due:%A, %-d %B %Y}" in digest.text
         await settle(services.store, 1)
         assert await digest_dates(services.store) == [(USER_ID, due.date(), "sent")]
         assert await services.schedule.sweep() == 0  # planned: nothing more to do

@@ -233,6 +233,39 @@ async def test_commands_per_scope(emulator: FakeBotAPI, bot: Bot) -> None:
         await bot.set_my_commands([BotCommand("Bad Command", "x")])
 
 
+async def test_commands_per_language_and_the_menu_a_user_sees(emulator: FakeBotAPI, bot: Bot) -> None:
+    await bot.set_my_commands([BotCommand("start", "Start")])
+    await bot.set_my_commands([BotCommand("start", "Старт")], language_code="ru")
+    await bot.set_my_commands(
+        [BotCommand("post", "Veröffentlichen")], scope=BotCommandScopeChat(111), language_code="de"
+    )
+    assert [c.description for c in await bot.get_my_commands(language_code="ru")] == ["Старт"]
+    assert emulator.my_commands(language_code="ru") == [{"command": "start", "description": "Старт"}]
+    assert emulator.menu_shown(5, "ru") == [{"command": "start", "description": "Старт"}]
+    assert emulator.menu_shown(5, "es") == [{"command": "start", "description": "Start"}]  # none for es
+    assert emulator.menu_shown(111, "de") == [{"command": "post", "description": "Veröffentlichen"}]
+    assert emulator.menu_shown(111, "ru") == [{"command": "start", "description": "Старт"}]
+    with pytest.raises(BadRequest, match="two-letter"):
+        await bot.set_my_commands([BotCommand("start", "Início")], language_code="pt-br")
+
+
+async def test_updates_carry_the_users_language_code(emulator: FakeBotAPI, bot: Bot) -> None:
+    emulator.set_language(77, "pt-br")
+    emulator.send_message(77, "/start", user_id=77)
+    emulator.send_message(78, "/start", user_id=78)
+    query_id = emulator.inline_query(77, "news")
+    updates = await bot.get_updates()
+    message, other, inline = updates
+    assert message.effective_user is not None and message.effective_user.language_code == "pt-br"
+    assert other.effective_user is not None and other.effective_user.language_code is None
+    assert inline.inline_query is not None and inline.inline_query.id == query_id
+    assert inline.inline_query.from_user.language_code == "pt-br"
+    emulator.set_language(77, None)
+    emulator.send_message(77, "/help", user_id=77)
+    (later,) = await bot.get_updates(offset=inline.update_id + 1)
+    assert later.effective_user is not None and later.effective_user.language_code is None
+
+
 async def test_edit_message_text(emulator: FakeBotAPI, bot: Bot) -> None:
     message = await bot.send_message(CHAT, "Summarizing…")
     edited = await bot.edit_message_text(

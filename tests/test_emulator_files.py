@@ -56,6 +56,40 @@ async def test_forum_topics(emulator: FakeBotAPI, bot: Bot) -> None:
         await bot.send_message(-1002, "no forum", message_thread_id=3)
 
 
+async def test_forum_topics_are_created_closed_and_deleted_as_in_telegram(
+    emulator: FakeBotAPI, bot: Bot
+) -> None:
+    forum = -1003
+    with pytest.raises(ValueError, match="not a forum"):
+        emulator.create_topic(forum, "News")
+    emulator.make_forum(forum)
+    news, chat = emulator.create_topic(forum, "News"), emulator.create_topic(forum, "Chat")
+    updates = await bot.get_updates()
+    created = [u.message for u in updates if u.message is not None]
+    assert [(m.message_thread_id, m.is_topic_message) for m in created] == [(news, True), (chat, True)]
+    assert [m.forum_topic_created.name for m in created if m.forum_topic_created] == ["News", "Chat"]
+    kept = await bot.send_message(forum, "stays", message_thread_id=chat)
+    doomed = await bot.send_message(forum, "goes with its topic", message_thread_id=news)
+
+    emulator.close_topic(forum, news)
+    with pytest.raises(BadRequest, match=r"(?i)topic_closed"):
+        await bot.send_message(forum, "closed", message_thread_id=news)
+    emulator.close_topic(forum, news, closed=False)  # reopened
+    await bot.send_message(forum, "open again", message_thread_id=news)
+
+    emulator.delete_topic(forum, news)
+    with pytest.raises(BadRequest, match=r"(?i)message thread not found"):
+        await bot.send_message(forum, "gone", message_thread_id=news)
+    with pytest.raises(BadRequest, match=r"(?i)message to edit not found"):
+        await bot.edit_message_text("edited", chat_id=forum, message_id=doomed.message_id)
+    assert [m.deleted for m in emulator.sent(forum) if m.thread_id == news] == [True, True]
+    with pytest.raises(ValueError, match="was deleted"):
+        emulator.send_message(forum, "hi", chat_type="supergroup", thread_id=news)
+    await bot.edit_message_text("edited", chat_id=forum, message_id=kept.message_id)  # other topics stay
+    general = await bot.send_message(forum, "General still works")
+    assert general.message_thread_id is None and emulator.sent(forum)[-1].thread_id is None
+
+
 def test_file_url_follows_the_api_url() -> None:
     assert file_url("https://api.telegram.org/bot") == "https://api.telegram.org/file/bot"
     assert file_url("http://127.0.0.1:8081/bot/") == "http://127.0.0.1:8081/file/bot"

@@ -57,3 +57,39 @@ def test_playground_session(tmp_path: Path) -> None:
     assert "Usage: :press N — N from 1 to 4" in out  # the newest buttons: the expanded item's, with 🚩
     assert "Usage: :as admin | :as user N" in out
     assert "Bye!" in out
+
+
+def test_playground_lang_acts_as_a_user_of_that_language(tmp_path: Path) -> None:
+    env = child_env(SUMMARIZER="lead", DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/play.db")
+    script = "\n".join(
+        [
+            ":lang ru",
+            "/start",
+            ":lang pt-br",
+            "/latest",
+            ":lang de",
+            "/subscribe",
+            ":lang -",
+            "/help",
+            ":lang !",
+            ":quit",
+        ]
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "bot"],
+        input=script + "\n",
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    out = result.stdout
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Your Telegram app is now in ru." in out and "[user 1001, ru] >" in out
+    assert "Здравствуйте, Test! Я пересказываю новости" in out
+    assert "No articles yet" in out  # pt-br: not shipped, the default
+    assert "Abonniert! Ihr Überblick kommt jeden Tag um 19:00 (UTC)." in out
+    # no language_code at all: the one last seen from this user (stored when they subscribed)
+    assert "Your app now sends no language." in out and "Befehle\n/start — Begrüßung" in out
+    assert "Usage: :lang xx" in out

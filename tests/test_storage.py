@@ -34,7 +34,7 @@ from tests.delivery_helpers import record_digest
 from tests.digest_helpers import ledger_deliveries, ledger_entries
 
 T0 = datetime(2024, 11, 28, 12, 0, tzinfo=UTC)
-HEAD_REVISION = "0015"  # the newest migration
+HEAD_REVISION = "0018"  # the newest migration
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
     pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),

@@ -149,7 +149,7 @@ async def test_upgrade_with_foreign_keys_enforced_keeps_the_rows_that_cascade() 
             version = (
                 await connection.execute(select(text("version_num")).select_from(text("alembic_version")))
             ).scalar()
-            assert version == "0015"  # head
+            assert version == "0018"  # head
         await check_upgraded(memory)
     finally:
         await memory.close()

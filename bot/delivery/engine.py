@@ -56,6 +56,19 @@ EditionHook = Callable[[int, int, bool], Awaitable[None]]  # channel id, deliver
 _TAG: Final = re.compile(r"<[^>]+>")
 _ARTICLE_REF: Final = re.compile(r"#(\d+)")
 _RAW_SEND_WARNING: Final = r"Please use 'Bot\.sendMessage' instead of 'Bot\.do_api_request\(\"sendMessage\""
+# Telegram's 400s for a forum topic that is gone (deleted; or the chat no longer has topics) and for one
+# that is closed (only admins with can_manage_topics may write there; it may be reopened).
+_TOPIC_GONE: Final = ("message thread not found", "topic_deleted")
+_TOPIC_CLOSED: Final = "topic_closed"
+
+
+@dataclass
+class Target:
+    """Where a delivery's parts go now: the chat (its new id once it migrated) and, in a forum
+    supergroup, the topic (None: the chat itself, a forum's General topic)."""
+
+    chat_id: int
+    thread_id: int | None = None
 
 
 def edition_mark(options: str | None) -> dict[str, object] | None:
@@ -212,24 +225,24 @@ class DeliveryEngine:
     async def _deliver(self, claim: Claim) -> None:
         """Send a claimed delivery's remaining parts in order, then close it in the ledger."""
         ledger = self._store.ledger
-        chat_id = claim.chat_id
+        target = Target(claim.chat_id, claim.thread_id)
         last_sent = -PRIVATE_CHAT_INTERVAL
         loop = asyncio.get_running_loop()
         self._held[claim.delivery_id] = loop.time()  # the claim itself set the lease
         try:
             for index, part in enumerate(claim.parts):
                 wait = last_sent + PRIVATE_CHAT_INTERVAL - loop.time()
-                if chat_id > 0 and wait > 0:  # private chat: AIORateLimiter does not space these
+                if target.chat_id > 0 and wait > 0:  # private chat: AIORateLimiter does not space these
                     await asyncio.sleep(wait)
-                chat_id = await self._send_part(claim, part, chat_id, last=index == len(claim.parts) - 1)
+                await self._send_part(claim, part, target, last=index == len(claim.parts) - 1)
                 last_sent = loop.time()
         except ChatBlocked as exc:
-            log.info("chat %s blocked the bot; unsubscribing it", chat_id)
+            log.info("chat %s blocked the bot; unsubscribing it", target.chat_id)
             # The job goes first: once the chat reads as blocked it has no digest job left (a restart
             # rebuilds the jobs from the database, should the records below fail).
             if self.on_blocked is not None:
-                await self.on_blocked(chat_id)
-            await self._store.subscribers.mark_blocked(chat_id)
+                await self.on_blocked(target.chat_id)
+            await self._store.subscribers.mark_blocked(target.chat_id)
             await ledger.finish(
                 claim.delivery_id,
                 self.owner,
@@ -244,7 +257,7 @@ class DeliveryEngine:
             return
         except PartFailed as exc:
             retry_at = self._clock() + timedelta(seconds=self._config.retry_after)
-            log.warning("digest for chat %s failed (%s); retrying at %s", chat_id, exc, retry_at)
+            log.warning("digest for chat %s failed (%s); retrying at %s", target.chat_id, exc, retry_at)
             await ledger.finish(
                 claim.delivery_id,
                 self.owner,
@@ -254,7 +267,7 @@ class DeliveryEngine:
                 retry_at=retry_at,
             )
             self._metrics.digest_outcomes[DeliveryStatus.FAILED].inc()
-            self._alerts.delivery_failed(chat_id, claim.delivery_id, str(exc), retry_at)
+            self._alerts.delivery_failed(target.chat_id, claim.delivery_id, str(exc), retry_at)
             return
         finally:
             self._held.pop(claim.delivery_id, None)
@@ -263,7 +276,7 @@ class DeliveryEngine:
         self._metrics.digest_outcomes[DeliveryStatus.SENT].inc()
         mark = edition_mark(claim.parts[-1].options) if claim.parts else None
         if mark is not None:
-            await self._edition_sent(chat_id, claim.delivery_id, pin=mark.get("pin") is True)
+            await self._edition_sent(target.chat_id, claim.delivery_id, pin=mark.get("pin") is True)
 
     async def _edition_sent(self, chat_id: int, delivery_id: int, *, pin: bool) -> None:
         """Tell `on_edition` that a channel's edition is out; its failure is logged, never the delivery's."""
@@ -289,8 +302,8 @@ class DeliveryEngine:
             raise LeaseLost(f"delivery {claim.delivery_id}")
         self._held[claim.delivery_id] = loop.time()
 
-    async def _send_part(self, claim: Claim, part: ClaimedPart, chat_id: int, *, last: bool) -> int:
-        """Send one part with retries; record it; return the chat id (changed if the chat migrated)."""
+    async def _send_part(self, claim: Claim, part: ClaimedPart, target: Target, *, last: bool) -> None:
+        """Send one part with retries and record it; `target` follows a migrated chat or a lost topic."""
         attempts, rate_waits, plain = part.attempts, 0, False
         while True:
             attempts += 1
@@ -298,7 +311,7 @@ class DeliveryEngine:
             try:
                 async with self._slots:
                     with self._metrics.send_seconds.time():
-                        message_id = await self._send(chat_id, part, plain=plain)
+                        message_id = await self._send(target, part, plain=plain)
             except RetryAfter as exc:  # the limiter already paused everyone and retried; wait once more
                 rate_waits += 1
                 attempts -= 1
@@ -311,32 +324,36 @@ class DeliveryEngine:
                     part.part_id, reason=f"blocked: {exc.message}", attempts=attempts
                 )
                 raise ChatBlocked(exc.message) from exc
-            except ChatMigrated as exc:
-                await self._migrate(chat_id, exc.new_chat_id)
-                chat_id, attempts = exc.new_chat_id, attempts - 1
+            except ChatMigrated as exc:  # a new chat: the old one's forum topics are not there
+                await self._migrate(target.chat_id, exc.new_chat_id)
+                target.chat_id, target.thread_id, attempts = exc.new_chat_id, None, attempts - 1
                 continue
             except BadRequest as exc:
-                plain = await self._refused(part, chat_id, exc, attempts, plain=plain)
+                plain = await self._refused(part, target, exc, attempts, plain=plain)
                 continue
             except NetworkError as exc:  # 5xx, timeouts, connection errors (BadRequest handled above)
                 if attempts > self._config.send_retries:
                     await self._fail(part, attempts, f"gave up after {attempts} attempts: {exc.message}")
                 delay = self._backoff(attempts)
                 log.info(
-                    "sending to chat %s failed (%s); retry %d in %.2fs", chat_id, exc.message, attempts, delay
+                    "sending to chat %s failed (%s); retry %d in %.2fs",
+                    target.chat_id,
+                    exc.message,
+                    attempts,
+                    delay,
                 )
                 await asyncio.sleep(delay)
                 continue
             await self._store.ledger.part_sent(
                 part.part_id,
-                chat_id=chat_id,
+                chat_id=target.chat_id,
                 message_id=message_id,
                 now=self._clock(),
                 attempts=attempts,
                 finish=(claim.delivery_id, self.owner) if last else None,
             )
             self._metrics.parts_sent.inc()
-            return chat_id
+            return
 
     async def _migrate(self, old_chat_id: int, new_chat_id: int) -> None:
         """A group became a supergroup: move its subscription and deliveries, then its job."""
@@ -347,22 +364,43 @@ class DeliveryEngine:
             await self.on_migrated(old_chat_id, new_chat_id)
 
     async def _refused(
-        self, part: ClaimedPart, chat_id: int, exc: BadRequest, attempts: int, *, plain: bool
+        self, part: ClaimedPart, target: Target, exc: BadRequest, attempts: int, *, plain: bool
     ) -> bool:
-        """A 400: HTML Telegram can't parse is resent once as plain text (True); anything else fails."""
+        """A 400: a forum topic that is gone or closed is left for the chat itself (as plain as before);
+        HTML Telegram can't parse is resent once as plain text (True); anything else fails."""
+        if await self._leave_topic(target, exc.message.lower()):
+            return plain
         if "can't parse entities" in exc.message.lower() and not plain:
             refs = ", ".join(sorted(set(_ARTICLE_REF.findall(html_to_plain(part.html))))) or "unknown"
             log.error(
                 "digest part %s for chat %s was rejected (%s); resending as plain text. articles: %s",
                 part.part,
-                chat_id,
+                target.chat_id,
                 exc.message,
                 refs,
             )
             return True
         await self._fail(part, attempts, f"bad request: {exc.message}")
 
-    async def _send(self, chat_id: int, part: ClaimedPart, *, plain: bool) -> int:
+    async def _leave_topic(self, target: Target, reason: str) -> bool:
+        """Telegram refused the forum topic: this digest's parts go to the chat itself (True). A deleted
+        topic is also dropped from the subscription; a closed one is kept (it may be reopened)."""
+        thread = target.thread_id
+        closed = _TOPIC_CLOSED in reason
+        if thread is None or not (closed or any(gone in reason for gone in _TOPIC_GONE)):
+            return False
+        log.warning(
+            "forum topic %s of chat %s is %s; sending the digest to the chat itself",
+            thread,
+            target.chat_id,
+            "closed" if closed else "gone",
+        )
+        if not closed:
+            await self._store.subscribers.drop_thread(target.chat_id, thread)
+        target.thread_id = None
+        return True
+
+    async def _send(self, target: Target, part: ClaimedPart, *, plain: bool) -> int:
         """Send one part as it is stored; return Telegram's message id.
 
         A raw sendMessage (PTB's public do_api_request: same request object, rate limiter and errors as
@@ -373,7 +411,9 @@ class DeliveryEngine:
         replace the default.
         """
         timeout = self._config.send_timeout
-        body: dict[str, object] = {"chat_id": chat_id, "link_preview_options": _NO_PREVIEW_JSON}
+        body: dict[str, object] = {"chat_id": target.chat_id, "link_preview_options": _NO_PREVIEW_JSON}
+        if target.thread_id is not None:
+            body["message_thread_id"] = target.thread_id
         if part.options:
             body.update(json.loads(part.options))
             body.pop(EDITION_OPTION, None)  # the bot's own, not Telegram's

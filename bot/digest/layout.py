@@ -9,7 +9,8 @@ from typing import Final
 
 import numpy as np
 
-from bot.formatting import MESSAGE_LIMIT, Reader, esc, source_html, split_message, visible_len
+from bot.formatting import MESSAGE_LIMIT, NO_SUMMARY, Reader, esc, source_html, split_message, visible_len
+from bot.i18n.translator import Translator, source_translator
 from bot.semantic.topics import Vector, judge
 from bot.storage.types import Article, Layout, Topic
 
@@ -102,35 +103,41 @@ def arrange(
     return followed + [s for s in stories if s.follow_score <= 0]
 
 
-def _also(story: Story) -> str:
+def _t(reader: Reader | None) -> Translator:
+    """The reader's language (the source language when there is no reader)."""
+    return reader.t if reader is not None else source_translator()
+
+
+def _also(story: Story, t: Translator) -> str:
     """The "also:" line listing the other articles about the same event (each linked by its source)."""
-    items = [f"{esc(a.title)} ({source_html(a, None)})" for a in story.also]
-    return "also: " + "; ".join(items)
+    items = [f"{esc(a.title)} ({source_html(a, None, t)})" for a in story.also]
+    return t("also: {stories}", stories="; ".join(items))
 
 
 def headline(number: int, story: Story, reader: Reader | None = None) -> str:
     """A compact item: number, star when followed, bold title, "Source · 3 h ago"; "also:" below."""
     star = "⭐ " if story.follow_score > 0 else ""
-    line = f"{number}. {star}<b>{esc(story.lead.title)}</b> · {source_html(story.lead, reader)}"
-    return f"{line}\n{_also(story)}" if story.also else line
+    line = f"{number}. {star}<b>{esc(story.lead.title)}</b> · {source_html(story.lead, reader, _t(reader))}"
+    return f"{line}\n{_also(story, _t(reader))}" if story.also else line
 
 
-def summary_line(article: Article) -> str:
+def summary_line(article: Article, t: Translator | None = None) -> str:
     """The expanded summary of an item (italic, so it can be found and collapsed again)."""
-    return f"<i>{esc(article.summary.strip() or '(no summary)')}</i>"
+    return f"<i>{esc(article.summary.strip() or (t or source_translator())(NO_SUMMARY))}</i>"
 
 
-def header(day: date, stories: list[Story]) -> str:
-    """The digest's first paragraph."""
-    count = f"{len(stories)} stor{'y' if len(stories) == 1 else 'ies'}"
-    return f"📰 <b>Your digest for {day:%A, %d %B %Y}</b> — {count}"
+def header(day: date, stories: list[Story], t: Translator | None = None) -> str:
+    """The digest's first paragraph: "📰 Your digest for Saturday, 28 November 2026 — 2 stories"."""
+    t = t or source_translator()
+    count = t.plural("{count} story", "{count} stories", len(stories))
+    return t("📰 <b>Your digest for {day}</b> — {count}", day=t.day(day), count=count)
 
 
 def compact_pages(day: date, stories: list[Story], reader: Reader | None = None) -> list[Page]:
     """Numbered headlines, a few per message so every message stays short (and an item can expand);
     the first message previews its top story's page."""
     pages: list[Page] = []
-    blocks: list[str] = [header(day, stories)]
+    blocks: list[str] = [header(day, stories, _t(reader))]
     items: list[tuple[int, int]] = []
     for number, story in enumerate(stories, start=1):
         block = headline(number, story, reader)
@@ -148,13 +155,14 @@ def compact_pages(day: date, stories: list[Story], reader: Reader | None = None)
 
 def full_pages(day: date, stories: list[Story], reader: Reader | None = None) -> list[Page]:
     """Every story with its summary, split between stories under Telegram's limit."""
-    blocks = [header(day, stories)]
+    t = _t(reader)
+    blocks = [header(day, stories, t)]
     for number, story in enumerate(stories, start=1):
         star = "⭐ " if story.follow_score > 0 else ""
-        lines = [f"{number}. {star}<b>{esc(story.lead.title)}</b> · {source_html(story.lead, reader)}"]
-        lines.append(esc(story.lead.summary.strip() or "(no summary)"))
+        lines = [f"{number}. {star}<b>{esc(story.lead.title)}</b> · {source_html(story.lead, reader, t)}"]
+        lines.append(esc(story.lead.summary.strip() or t(NO_SUMMARY)))
         if story.also:
-            lines.append(_also(story))
+            lines.append(_also(story, t))
         blocks.append("\n".join(lines))
     pages: list[Page] = []
     numbered = list(enumerate(stories, start=1))

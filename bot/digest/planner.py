@@ -27,11 +27,12 @@ from bot.delivery.engine import DeliveryEngine
 from bot.digest.render import ChannelEdition, DigestRenderer
 from bot.digest.selection import new_articles, read_start, recent_article_ids
 from bot.formatting import Reader
+from bot.i18n.catalog import Catalog
 from bot.monitoring.alerts import Alerts
 from bot.monitoring.metrics import Metrics
 from bot.storage import Store
 from bot.storage.ledger import Cutoff, PartText, PlannedDigest
-from bot.storage.types import Article, Channel, DigestDefaults, Layout, Topic
+from bot.storage.types import Article, Channel, DigestDefaults, DigestPrefs, Layout, Topic
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ RETRY_CAP: Final = 60.0  # ...up to this
 # or article blamed for them.
 TRANSIENT: Final = (SQLAlchemyError, OSError, TimeoutError)
 
-# (cut-off, day, zone, layout, topics, channel edition): chats with one key get the same parts
+# (cut-off, day, zone, language, layout, topics, channel edition): chats with one key get the same parts
 ContentKey = tuple[object, ...]
 Content = tuple[tuple[PartText, ...], int]  # the parts and how many articles they carry
 
@@ -76,13 +77,18 @@ class DigestPlanner:
         renderer: DigestRenderer,
         metrics: Metrics,
         defaults: DigestDefaults | None = None,
+        catalog: Catalog | None = None,
         *,
         bot_username: str = "",
     ) -> None:
         """Read and write through `store`; lay out with `renderer`; count what is planned in `metrics`;
-        chats without a zone follow `defaults`; a channel's edition links to the bot `bot_username`."""
+        chats without a zone follow `defaults`; each digest is written in its chat's language from
+        `catalog` (its /language, else its user's Telegram language last seen, else BOT_LANGUAGE; a
+        channel: its stored language, else BOT_LANGUAGE); a channel's edition links to the bot
+        `bot_username`."""
         self.store, self.renderer, self._metrics = store, renderer, metrics
         self.defaults = defaults or DigestDefaults()
+        self.catalog = catalog or Catalog()
         self.bot_username = bot_username
 
     def _edition(self, channel: Channel | None, now: datetime) -> ChannelEdition | None:
@@ -100,9 +106,9 @@ class DigestPlanner:
         (when its digest was due; `now` for a chat not in it), so a digest planned late keeps its day.
         The articles are read once, in one statement (one snapshot: what it saw near `now` is recorded
         as the plan's recent articles, so it must be what every chat's content was cut from). Chats with
-        the same previous cut-off, local date, layout and topics get the very same parts: laid out and
-        split once per such group, and each part's text is stored once (a channel's edition is its own:
-        its links name it). A chat whose content cannot be laid out is logged and left out (the sweep
+        the same previous cut-off, local date, language, layout and topics get the very same parts: laid
+        out and split once per such group, and each part's text is stored once (a channel's edition is its
+        own: its links name it). A chat whose content cannot be laid out is logged and left out (the sweep
         tries it again); database errors fail the whole call.
         """
         store, due_at = self.store, due_at or {}
@@ -124,12 +130,16 @@ class DigestPlanner:
                 await asyncio.sleep(0)  # let commands in: 100k chats are a few hundred ms of this loop
             cutoff, local = cutoffs.get(chat_id), zone or self.defaults.zone
             day = due_at.get(chat_id, now).astimezone(ZoneInfo(local)).date()
-            layout, topics = prefs.get(chat_id, (Layout.COMPACT, []))
+            pref = prefs.get(chat_id, DigestPrefs())
+            t = self.catalog.for_chat(
+                chosen=pref.language, private=chat_id > 0, sender=None, last_seen=pref.last_language_code
+            )
             edition = self._edition(channels.get(chat_id), now)
+            topics = tuple((topic.kind, topic.phrase) for topic in pref.topics)
             # the zone too: an item older than a day shows its local date ("3 h ago" is the same anywhere)
-            key = (cutoff, day, local, layout, tuple((t.kind, t.phrase) for t in topics), edition)
+            key = (cutoff, day, local, t.code, pref.layout, topics, edition)
             if key not in contents:
-                look = Look(day, layout, topics, Reader(now, local), edition)
+                look = Look(day, pref.layout, pref.topics, Reader(now, local, t), edition)
                 contents[key] = await self._content(articles[cutoff], look, faulty)
             content = contents[key]
             if content is None:

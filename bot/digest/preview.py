@@ -4,7 +4,6 @@ and what a digest already sent carried (a channel edition's full text, opened fr
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from bot.digest.render import DigestMessage, DigestRenderer
 from bot.digest.selection import new_articles, window_start
@@ -13,9 +12,10 @@ from bot.storage import Article, Layout, Store
 
 
 async def preview(
-    store: Store, renderer: DigestRenderer, chat_id: int, now: datetime, *, zone: str, layout: Layout
+    store: Store, renderer: DigestRenderer, chat_id: int, reader: Reader, *, layout: Layout
 ) -> list[DigestMessage]:
-    """The chat's digest as of now: its topics applied, same-event articles merged, in its layout.
+    """The chat's digest as of `reader.now`, in its zone and language: its topics applied, same-event
+    articles merged, in its layout.
 
     The same selection as the planner (`Ledger.last_cutoffs`, `selection.new_articles`): what came after
     the content cut-off of the chat's latest digest that Telegram accepted, not the time it finished
@@ -24,14 +24,15 @@ async def preview(
     the next digest, once. A read-only look: it moves no cut-off, so the next digest still carries
     everything since the last one whether or not the user looked in between (first: the last 24 hours).
     """
+    now = reader.now
     cutoff = (await store.ledger.last_cutoffs([chat_id])).get(chat_id)
     read = await store.articles.between(window_start(cutoff, now), now)
     articles = new_articles(read, cutoff, now)
     if not articles:
         return []
-    day = now.astimezone(ZoneInfo(zone)).date()
+    day = reader.local(now).date()
     topics = await store.topics.of_chat(chat_id)
-    return await renderer.messages(articles, day, layout, topics, Reader(now, zone))
+    return await renderer.messages(articles, day, layout, topics, reader)
 
 
 async def edition_articles(store: Store, chat_id: int, cutoff: datetime) -> list[Article]:

@@ -21,6 +21,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOpti
 
 from bot.digest.layout import Page, lay_out
 from bot.formatting import Reader, split_message
+from bot.i18n.translator import N_, Translator, source_translator
 from bot.semantic.search import SemanticSearch, from_bytes
 from bot.storage.ledger import EDITION_OPTION, PartText
 from bot.storage.types import Article, Layout, Topic
@@ -32,6 +33,9 @@ _EDITION_PAYLOAD: Final = re.compile(r"e(\d{1,18})_(\d{1,18})")
 _FOLLOW_PAYLOAD: Final = re.compile(r"f(\d{1,18})")
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND: Final = timedelta(microseconds=1)
+# The labels after an item's number: its summary is folded (▾) or open (▴); the arrows tell them apart.
+SHOW_SUMMARY = N_("▾ summary")
+HIDE_SUMMARY = N_("▴ hide")
 
 
 class Action(StrEnum):
@@ -137,18 +141,21 @@ class DigestMessage:
     link_preview: LinkPreviewOptions | None = None  # None: the Defaults' (no preview)
 
 
-def item_buttons(number: int, article_id: int) -> list[InlineKeyboardButton]:
+def item_buttons(number: int, article_id: int, t: Translator | None = None) -> list[InlineKeyboardButton]:
     """The buttons of one compact item: expand its summary, follow or mute stories like it."""
+    t = t or source_translator()
     return [
-        InlineKeyboardButton(f"{number} ▾ summary", callback_data=encode(Action.EXPAND, number, article_id)),
-        InlineKeyboardButton("👍 follow", callback_data=encode(Action.FOLLOW, article_id)),
-        InlineKeyboardButton("🔇 mute", callback_data=encode(Action.MUTE, article_id)),
+        InlineKeyboardButton(
+            f"{number} {t(SHOW_SUMMARY)}", callback_data=encode(Action.EXPAND, number, article_id)
+        ),
+        InlineKeyboardButton(t("👍 follow"), callback_data=encode(Action.FOLLOW, article_id)),
+        InlineKeyboardButton(t("🔇 mute"), callback_data=encode(Action.MUTE, article_id)),
     ]
 
 
-def message_of(page: Page) -> DigestMessage:
-    """A page with its keyboard (a row of buttons per item)."""
-    rows = [item_buttons(number, article_id) for number, article_id in page.items]
+def message_of(page: Page, t: Translator | None = None) -> DigestMessage:
+    """A page with its keyboard (a row of buttons per item), labelled in the reader's language."""
+    rows = [item_buttons(number, article_id, t) for number, article_id in page.items]
     preview = (
         LinkPreviewOptions(is_disabled=False, url=page.preview_url, prefer_large_media=True)
         if page.preview_url
@@ -157,14 +164,18 @@ def message_of(page: Page) -> DigestMessage:
     return DigestMessage(page.html, InlineKeyboardMarkup(rows) if rows else None, preview)
 
 
-def channel_message_of(page: Page, edition: ChannelEdition, layout: Layout) -> DigestMessage:
-    """A page of a channel's edition: "▾ summaries" (compact layout) and a "👍 N" per story, all links."""
-    message = message_of(page)
+def channel_message_of(
+    page: Page, edition: ChannelEdition, layout: Layout, t: Translator | None = None
+) -> DigestMessage:
+    """A page of a channel's edition: "▾ summaries" (compact layout) and a "👍 N" per story, all links,
+    labelled in the channel's language."""
+    t = t or source_translator()
+    message = message_of(page, t)
     link = functools.partial(deep_link, edition.bot_username)
     rows: list[list[InlineKeyboardButton]] = []
     if layout == Layout.COMPACT:
         summaries = link(edition_payload(edition.chat_id, edition.cutoff))
-        rows.append([InlineKeyboardButton("▾ summaries", url=summaries)])
+        rows.append([InlineKeyboardButton(t("▾ summaries"), url=summaries)])
     follows = [
         InlineKeyboardButton(f"👍 {number}", url=link(follow_payload(article_id)))
         for number, article_id in page.items or page.stories
@@ -189,11 +200,14 @@ def send_options(
     return json.dumps(options, sort_keys=True) if options else None
 
 
-def toggled_keyboard(markup: InlineKeyboardMarkup | None, data: str) -> InlineKeyboardMarkup | None:
-    """The same keyboard with the pressed summary button's label flipped (▾ summary ↔ ▴ hide) and, while
-    that summary is open, a 🚩 button (report it) in its row."""
+def toggled_keyboard(
+    markup: InlineKeyboardMarkup | None, data: str, t: Translator | None = None
+) -> InlineKeyboardMarkup | None:
+    """The same keyboard with the pressed summary button's label flipped (▾ summary ↔ ▴ hide, in the
+    reader's language) and, while that summary is open, a 🚩 button (report it) in its row."""
     if markup is None:
         return None
+    t = t or source_translator()
     press, rows = decode(data), []
     report = f"{Action.REPORT.value}:"
     for row in markup.inline_keyboard:
@@ -207,7 +221,7 @@ def toggled_keyboard(markup: InlineKeyboardMarkup | None, data: str) -> InlineKe
                 continue  # shown only while the summary is open: added back below when it opens
             if button.callback_data == data:
                 number, opening = text.split(" ", 1)[0], "▾" in text
-                text = f"{number} ▴ hide" if opening else f"{number} ▾ summary"
+                text = f"{number} {t(HIDE_SUMMARY) if opening else t(SHOW_SUMMARY)}"
             buttons.append(InlineKeyboardButton(text, callback_data=button.callback_data, url=button.url))
         if opening:
             buttons.append(InlineKeyboardButton("🚩", callback_data=encode(Action.REPORT, press.numbers[-1])))
@@ -247,9 +261,10 @@ class DigestRenderer:
             merge_min_similarity=self._merge_min,
             reader=reader,
         )
+        t = reader.t if reader is not None else None
         if edition is not None:
-            return [channel_message_of(page, edition, layout) for page in pages]
-        return [message_of(page) for page in pages]
+            return [channel_message_of(page, edition, layout, t) for page in pages]
+        return [message_of(page, t) for page in pages]
 
     async def parts(
         self,

@@ -69,6 +69,17 @@ class ChatModel:
         self.bot_members: dict[int, dict[str, Any]] = {}  # channel -> the bot's ChatMember there
         self.usernames: dict[str, int] = {}  # casefolded public @username -> chat id
         self.pins: dict[int, list[int]] = {}  # chat -> message ids pinned, in order
+        self.closed_topics: set[tuple[int, int]] = set()  # (forum, thread): only its admins write there
+        self.deleted_topics: set[tuple[int, int]] = set()  # (forum, thread): gone, with its messages
+        self.languages: dict[int, str] = {}  # user id -> the language_code of their Telegram app
+
+    def user(self, user_id: int, first_name: str = "Test") -> dict[str, Any]:
+        """The User dict of a person: with the language_code of their app when set_language() set one
+        (Telegram sends it on their messages, button presses and inline queries)."""
+        user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
+        if user_id in self.languages:
+            user["language_code"] = self.languages[user_id]
+        return user
 
     def chat(self, chat_id: int) -> dict[str, Any]:
         """The Chat dict of a chat: as last seen, or derived from the sign of its id."""
@@ -169,6 +180,41 @@ class ChatModel:
         self.add_update({"channel_post" if chat_type == "channel" else "message": message})
         return message
 
+    def create_topic(self, chat_id: int, name: str, sender: dict[str, Any]) -> int:
+        """Queue the forum_topic_created service message of a new topic; return its message_thread_id
+        (Telegram's: the id of that first message of the topic)."""
+        chat = self.chat(chat_id)
+        self.chats[chat_id] = chat
+        message_id = self.next_id(chat_id)
+        message = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": chat,
+            "from": sender,
+            "message_thread_id": message_id,
+            "is_topic_message": True,
+            "forum_topic_created": {"name": name, "icon_color": 7322096},
+        }
+        self.add_update({"message": message})
+        return message_id
+
+    def delete_topic(self, chat_id: int, thread_id: int) -> None:
+        """Delete a forum topic and every message in it; Telegram sends the bot no update for that."""
+        self.deleted_topics.add((chat_id, thread_id))
+        self.closed_topics.discard((chat_id, thread_id))
+        gone = {
+            message_id
+            for (chat, message_id), message in self.messages.items()
+            if chat == chat_id
+            and message.get("is_topic_message")
+            and message.get("message_thread_id") == thread_id
+        }
+        for message_id in gone:
+            del self.messages[(chat_id, message_id)]
+        for record in self.sent_by_chat.get(chat_id, ()):
+            if record.message_id in gone:
+                record.deleted = True
+
     def new_query_id(self) -> str:
         """A fresh inline or callback query id (Telegram's are opaque strings)."""
         self.next_query_id += 1
@@ -195,7 +241,7 @@ class ChatModel:
         """Queue the my_chat_member update of the bot's change from `old` to `new` in a chat."""
         change = {
             "chat": self.chat(chat_id),
-            "from": {"id": chat_id if chat_id > 0 else 1, "is_bot": False, "first_name": "Test"},
+            "from": self.user(chat_id if chat_id > 0 else 1),
             "date": int(time.time()),
             "old_chat_member": old,
             "new_chat_member": new,

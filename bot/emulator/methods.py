@@ -150,12 +150,16 @@ def _link_preview(params: Params) -> dict[str, Any] | None:
 
 
 def _thread(model: ChatModel, chat_id: int, params: Params) -> int | None:
-    """message_thread_id: a topic of a forum supergroup (Telegram rejects it elsewhere)."""
+    """message_thread_id: a topic of a forum supergroup, as Telegram checks it: none in other chats or
+    once deleted ("message thread not found"), a closed one only for admins who manage topics (the bot
+    here is not one: TOPIC_CLOSED)."""
     thread = opt_int(params, "message_thread_id")
     if thread is None:
         return None
-    if not model.chat(chat_id).get("is_forum"):
+    if not model.chat(chat_id).get("is_forum") or (chat_id, thread) in model.deleted_topics:
         raise bad_request("message thread not found")
+    if (chat_id, thread) in model.closed_topics:
+        raise bad_request("TOPIC_CLOSED")
     return thread
 
 
@@ -412,19 +416,28 @@ async def set_my_commands(model: ChatModel, params: Params) -> Any:
             raise bad_request("BOT_COMMAND_INVALID")
         if not 1 <= len(description) <= 256:
             raise bad_request("BOT_COMMAND_DESCRIPTION_INVALID")
-    key = model.scope_key(params.get("scope"), params.get("language_code"))
+    key = model.scope_key(params.get("scope"), _language_code(params))
     model.commands[key] = [{"command": c["command"], "description": c["description"]} for c in commands]
     return True
 
 
+def _language_code(params: Params) -> str:
+    """The commands' language_code: a two-letter ISO 639-1 code or empty (all languages), as Telegram
+    requires (a tag such as "pt-br" is refused)."""
+    code = str(params.get("language_code") or "")
+    if code and not re.fullmatch(r"[a-z]{2}", code):
+        raise bad_request("language_code must be a two-letter ISO 639-1 code")
+    return code
+
+
 async def get_my_commands(model: ChatModel, params: Params) -> Any:
     """getMyCommands."""
-    return model.commands.get(model.scope_key(params.get("scope"), params.get("language_code")), [])
+    return model.commands.get(model.scope_key(params.get("scope"), _language_code(params)), [])
 
 
 async def delete_my_commands(model: ChatModel, params: Params) -> Any:
     """deleteMyCommands."""
-    model.commands.pop(model.scope_key(params.get("scope"), params.get("language_code")), None)
+    model.commands.pop(model.scope_key(params.get("scope"), _language_code(params)), None)
     return True
 
 
@@ -524,7 +537,7 @@ async def get_chat_member(model: ChatModel, params: Params) -> Any:
     if uid == model.me["id"] and (own := bot_member(model, chat_id)) is not None:
         return own  # the bot in a channel: its status and administrator rights
     status = model.member_status.get((chat_id, uid), "member")
-    member: dict[str, Any] = {"status": status, "user": {"id": uid, "is_bot": False, "first_name": "Test"}}
+    member: dict[str, Any] = {"status": status, "user": model.user(uid)}
     if status == "creator":
         member["is_anonymous"] = False
     elif status == "administrator":

@@ -173,8 +173,7 @@ class FakeBotAPI:
         `thread_id`: written in that topic of a forum supergroup (see make_forum)."""
         extra: dict[str, Any] = {}
         if thread_id is not None:
-            if chat_id not in self._model.forums:
-                raise ValueError(f"chat {chat_id} is not a forum: call make_forum() first")
+            self._topic(chat_id, thread_id)
             extra.update(message_thread_id=thread_id, is_topic_message=True)
         if forward_from_chat_title is not None:
             extra["forward_origin"] = self._origin(forward_from_chat_title, "Someone")
@@ -184,14 +183,50 @@ class FakeBotAPI:
                 raise ValueError(f"no message {reply_to_message_id} in chat {chat_id} to reply to")
             extra["reply_to_message"] = target
         uid = user_id if user_id is not None else (chat_id if chat_id > 0 else 1)
-        sender = {"id": uid, "is_bot": False, "first_name": first_name}
-        return self._model.user_message(chat_id, text, sender, chat_type, entities, extra)
+        return self._model.user_message(
+            chat_id, text, self._model.user(uid, first_name), chat_type, entities, extra
+        )
+
+    def set_language(self, user_id: int, language_code: str | None) -> None:
+        """The language of a user's Telegram app (an IETF tag such as "ru" or "pt-br"; None: the client
+        sends none): from now on every update from them carries it as from.language_code."""
+        if language_code is None:
+            self._model.languages.pop(user_id, None)
+        else:
+            self._model.languages[user_id] = language_code
 
     def make_forum(self, chat_id: int) -> None:
         """Turn a supergroup into a forum (topics on): its messages may carry message_thread_id."""
         self._model.forums.add(chat_id)
         if chat_id in self._model.chats:
             self._model.chats[chat_id]["is_forum"] = True
+
+    def create_topic(self, chat_id: int, name: str, *, user_id: int = 1) -> int:
+        """A member creates a topic in forum chat_id: its forum_topic_created service message is queued
+        as an update; returns the topic's message_thread_id (any other id also works as a topic that
+        existed before the test)."""
+        if chat_id not in self._model.forums:
+            raise ValueError(f"chat {chat_id} is not a forum: call make_forum() first")
+        sender = {"id": user_id, "is_bot": False, "first_name": "Test"}
+        return self._model.create_topic(chat_id, name, sender)
+
+    def close_topic(self, chat_id: int, thread_id: int, *, closed: bool = True) -> None:
+        """Close (or, closed=False, reopen) a topic: the bot's sends there fail with 400 TOPIC_CLOSED."""
+        self._topic(chat_id, thread_id)
+        (self._model.closed_topics.add if closed else self._model.closed_topics.discard)((chat_id, thread_id))
+
+    def delete_topic(self, chat_id: int, thread_id: int) -> None:
+        """Delete a topic with its messages (no update is sent): sends there then fail with 400 "message
+        thread not found", edits of its messages with "message to edit not found"."""
+        self._topic(chat_id, thread_id)
+        self._model.delete_topic(chat_id, thread_id)
+
+    def _topic(self, chat_id: int, thread_id: int) -> None:
+        """Check that a test addresses a topic that can exist: in a forum, not deleted."""
+        if chat_id not in self._model.forums:
+            raise ValueError(f"chat {chat_id} is not a forum: call make_forum() first")
+        if (chat_id, thread_id) in self._model.deleted_topics:
+            raise ValueError(f"topic {thread_id} of chat {chat_id} was deleted")
 
     def send_document(
         self,
@@ -215,7 +250,7 @@ class FakeBotAPI:
             "file_size": len(data),
         }
         uid = user_id if user_id is not None else (chat_id if chat_id > 0 else 1)
-        sender = {"id": uid, "is_bot": False, "first_name": "Test"}
+        sender = self._model.user(uid)
         extra = {"document": document, "caption_only": True}
         return self._model.user_message(chat_id, caption, sender, chat_type, None, extra)
 
@@ -232,7 +267,7 @@ class FakeBotAPI:
     ) -> dict[str, Any]:
         """Queue a private message forwarded from a channel (channel_title given) or else from a user."""
         uid = user_id if user_id is not None else chat_id
-        sender = {"id": uid, "is_bot": False, "first_name": first_name}
+        sender = self._model.user(uid, first_name)
         extra = {"forward_origin": self._origin(channel_title, sender_name)}
         return self._model.user_message(chat_id, text, sender, "private", entities, extra)
 
@@ -243,7 +278,7 @@ class FakeBotAPI:
         if len(query) > 256:
             raise ValueError("Telegram sends inline queries of at most 256 characters")
         query_id = self._model.new_query_id()
-        sender = {"id": user_id, "is_bot": False, "first_name": first_name}
+        sender = self._model.user(user_id, first_name)
         body = {"id": query_id, "from": sender, "query": query, "offset": offset, "chat_type": "sender"}
         self._model.queries[query_id] = {"kind": "inline_query", **body}
         self._model.add_update({"inline_query": body})
@@ -266,7 +301,7 @@ class FakeBotAPI:
         query_id = self._model.new_query_id()
         body = {
             "id": query_id,
-            "from": {"id": uid, "is_bot": False, "first_name": "Test"},
+            "from": self._model.user(uid),
             "message": message,
             "chat_instance": f"ci{chat_id}",
             "data": data,
@@ -314,8 +349,20 @@ class FakeBotAPI:
     def my_commands(
         self, scope: dict[str, Any] | None = None, language_code: str = ""
     ) -> list[dict[str, Any]]:
-        """The commands stored by setMyCommands for a scope (default scope when None)."""
+        """The commands stored by setMyCommands for a scope (default scope when None) and language."""
         return list(self._model.commands.get(self._model.scope_key(scope, language_code), []))
+
+    def menu_shown(self, chat_id: int, language_code: str = "") -> list[dict[str, Any]]:
+        """The menu a user's app shows in their private chat with the bot, found as Telegram does: the
+        most specific scope that has commands (this chat, all private chats, default), at each scope
+        the user's language first, then the commands for all languages."""
+        scopes = ({"type": "chat", "chat_id": chat_id}, {"type": "all_private_chats"}, None)
+        for scope in scopes:
+            for language in dict.fromkeys((language_code, "")):
+                key = self._model.scope_key(scope, language)
+                if self._model.commands.get(key):
+                    return list(self._model.commands[key])
+        return []
 
     @property
     def webhook(self) -> dict[str, Any]:

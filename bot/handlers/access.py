@@ -21,13 +21,14 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
 
 from bot.context import Context
-from bot.handlers.replies import Handler, chat_id, reply, user_id
+from bot.handlers.replies import Handler, chat_id, reply, tr, user_id
+from bot.i18n.translator import N_
 
 log = logging.getLogger(__name__)
 
 GROUP_TYPES: Final = frozenset({ChatType.GROUP, ChatType.SUPERGROUP})
 ADMIN_STATUSES: Final = frozenset({ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR})
-REFUSAL: Final = "In a group, only its admins can change the group's digest and topics."
+REFUSAL: Final = N_("In a group, only its admins can change the group's digest and topics.")
 
 
 def is_editor(update: Update, context: Context) -> bool:
@@ -62,19 +63,24 @@ async def may_change_chat(update: Update, context: Context) -> bool:
 
 
 def editors_only(callback: Handler, action: str) -> Handler:
-    """Wrap an editors' command: anyone else is told, in one line, that only editors can `action`."""
+    """Wrap an editors' command: anyone else is told, in one line, that only editors can `action` (an
+    N_-marked phrase, translated here)."""
 
     @functools.wraps(callback)
     async def guarded(update: Update, context: Context) -> None:
         if not is_editor(update, context):
-            await reply(update, context, f"Sorry, only the outlet's editors can {action}.")
+            t = await tr(update, context)
+            # TRANSLATORS: {action} is a phrase such as "post articles" or "see statistics".
+            await reply(
+                update, context, t("Sorry, only the outlet's editors can {action}.", action=t(action))
+            )
             return
         await callback(update, context)
 
     return guarded
 
 
-PRIVATE_ONLY: Final = "Please send this in your private chat with me."
+PRIVATE_ONLY: Final = N_("Please send this in your private chat with me.")
 
 
 def private_only(callback: Handler) -> Handler:
@@ -85,7 +91,8 @@ def private_only(callback: Handler) -> Handler:
     async def guarded(update: Update, context: Context) -> None:
         chat = update.effective_chat
         if chat is None or chat.type != ChatType.PRIVATE:
-            await reply(update, context, PRIVATE_ONLY)
+            t = await tr(update, context)
+            await reply(update, context, t(PRIVATE_ONLY))
             return
         await callback(update, context)
 
@@ -114,7 +121,7 @@ def chat_admins_only(callback: Handler, *, only_with_args: bool = False) -> Hand
     @functools.wraps(callback)
     async def guarded(update: Update, context: Context) -> None:
         if (context.args or not only_with_args) and not await may_change_chat(update, context):
-            await reply(update, context, REFUSAL)
+            await reply(update, context, (await tr(update, context))(REFUSAL))
             return
         await callback(update, context)
 

@@ -11,11 +11,12 @@ from telegram.constants import ChatAction
 
 from bot.charts import stats_png
 from bot.context import Context
-from bot.formatting import esc, removed_html
+from bot.formatting import NO_SUMMARY, esc, removed_html
 from bot.handlers import common
 from bot.handlers.access import is_editor
 from bot.handlers.progress import with_progress
-from bot.handlers.replies import chat_id, reply, thread_of, user_id
+from bot.handlers.replies import chat_id, reply, thread_of, tr, user_id
+from bot.i18n.translator import N_, Translator
 from bot.ingest import IngestError
 from bot.ingest.fetch import source_url
 from bot.ingest.pipeline import MAX_TITLE_CHARS, Draft, Ingested, clip_title
@@ -23,16 +24,18 @@ from bot.ingest.pipeline import MAX_TITLE_CHARS, Draft, Ingested, clip_title
 log = logging.getLogger(__name__)
 
 STATS_DAYS = 30
-POST_USAGE = (
+POST_USAGE = N_(
     "Usage: <code>/post Title</code> followed by the article text on the next lines,\n"
     "<code>/post https://…</code> to fetch an article from the web,\n"
     "or reply <code>/post</code> (optionally <code>/post Title</code>) to a pasted or forwarded message."
 )
+NO_TEXT = N_("The message you replied to has no text to post.")
 _URL_ONLY = re.compile(r"^\s*(\S+://\S+)\s*$")
 
 
 class PostInputError(ValueError):
-    """The /post message can't be turned into an article; the message is the reply."""
+    """The /post message can't be turned into an article; the message (N_-marked) is the reply, with the
+    usage after it."""
 
 
 def _forward_url(message: Message) -> str | None:
@@ -74,7 +77,7 @@ def parse_post(message: Message) -> Draft:
         body, urls = text_with_links(source)
         body = body.strip()
         if not body:
-            raise PostInputError("The message you replied to has no text to post.\n\n" + POST_USAGE)
+            raise PostInputError(NO_TEXT)
         title = first_line.strip()
         if not title:
             head, _, tail = body.partition("\n")
@@ -98,20 +101,22 @@ def single_url(message: Message) -> str | None:
     return match.group(1) if match else None
 
 
-def posted_html(result: Ingested) -> str:
+def posted_html(result: Ingested, t: Translator) -> str:
     """The reply for a stored article: id, title, summary, and the furniture lines removed (collapsed)."""
     article = result.article
-    text = f"Posted as #{article.id}: <b>{esc(article.title)}</b>\n\n{esc(article.summary or '(no summary)')}"
-    return f"{text}\n\n{removed_html(result.removed)}" if result.removed else text
+    posted = t("Posted as #{id}: <b>{title}</b>", id=article.id, title=esc(article.title))
+    text = f"{posted}\n\n{esc(article.summary or t(NO_SUMMARY))}"
+    return f"{text}\n\n{removed_html(result.removed, t)}" if result.removed else text
 
 
 async def post_url(update: Update, context: Context, url: str) -> None:
     """Fetch, extract, clean and publish the article at `url` (the caller checked the editor)."""
     services = context.services
     posted_by = user_id(update) or 0
+    t = await tr(update, context)
 
     async def work() -> str:
-        return posted_html(await services.ingestor.ingest_url(url, posted_by))
+        return posted_html(await services.ingestor.ingest_url(url, posted_by), t)
 
     await with_progress(update, context, work)
 
@@ -127,15 +132,20 @@ async def post(update: Update, context: Context) -> None:
     if url is not None:
         await post_url(update, context, url)
         return
+    t = await tr(update, context)
     try:
         draft = await services.ingestor.prepare(parse_post(message))
-    except (PostInputError, IngestError) as exc:
-        await reply(update, context, str(exc) if isinstance(exc, PostInputError) else esc(str(exc)))
+    except PostInputError as exc:
+        usage = t(POST_USAGE)
+        await reply(update, context, usage if str(exc) == POST_USAGE else f"{t(str(exc))}\n\n{usage}")
+        return
+    except IngestError as exc:
+        await reply(update, context, esc(exc.reason(t)))
         return
     posted_by = user_id(update) or 0
 
     async def work() -> str:
-        return posted_html(await services.ingestor.publish(draft, posted_by))
+        return posted_html(await services.ingestor.publish(draft, posted_by), t)
 
     await with_progress(update, context, work)
 
@@ -153,36 +163,63 @@ async def link_message(update: Update, context: Context) -> None:
 async def delete(update: Update, context: Context) -> None:
     """Remove an article by id."""
     services = context.services
+    t = await tr(update, context)
     args = context.args or []
     raw = args[0].lstrip("#") if len(args) == 1 else ""
     if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
-        await reply(update, context, "Usage: /delete &lt;id&gt;, e.g. /delete 12.")
+        await reply(update, context, t("Usage: /delete &lt;id&gt;, e.g. /delete 12."))
         return
     if await services.store.articles.delete(int(raw)):
-        services.semantic.forget(int(raw))
-        await reply(update, context, f"Deleted article #{raw}.")
+        await services.semantic.forget(int(raw))
+        await reply(update, context, t("Deleted article #{id}.", id=raw))
     else:
-        await reply(update, context, f"There is no article #{raw}.")
+        await reply(update, context, t("There is no article #{id}.", id=raw))
 
 
 async def stats(update: Update, context: Context) -> None:
     """Show subscriber, article and digest counts."""
     services = context.services
+    t = await tr(update, context)
     now = services.clock()
     s = await services.store.stats.totals(now)
     daily = await services.store.stats.daily(now, days=STATS_DAYS)
-    text = (
-        "<b>Statistics</b>\n"
-        f"Subscribers: {s.subscribers_active} active of {s.subscribers_total}"
-        f" ({s.subscribers_blocked} blocked)\n"
-        f"Articles: {s.articles_total} ({s.articles_last_24h} in the last 24 h)\n"
-        f"Digests sent: {s.digests_sent_today} today, {s.digests_sent_total} in all\n"
-        f"Last {STATS_DAYS} days: {sum(daily.articles)} articles; digests {sum(daily.sent)} sent, "
-        f"{sum(daily.failed)} failed, {sum(daily.blocked)} blocked, {sum(daily.skipped)} skipped\n"
-        f"Summarizer: {esc(services.worker.name)}"
+    n = t.number
+    text = "\n".join(
+        [
+            t("<b>Statistics</b>"),
+            t(
+                "Subscribers: {active} active of {total} ({blocked} blocked)",
+                active=n(s.subscribers_active),
+                total=n(s.subscribers_total),
+                blocked=n(s.subscribers_blocked),
+            ),
+            t(
+                "Articles: {total} ({day} in the last 24 h)",
+                total=n(s.articles_total),
+                day=n(s.articles_last_24h),
+            ),
+            t(
+                "Digests sent: {today} today, {total} in all",
+                today=n(s.digests_sent_today),
+                total=n(s.digests_sent_total),
+            ),
+            t.plural(
+                "Last {count} day: {articles} articles; digests {sent} sent, {failed} failed, {blocked} "
+                "blocked, {skipped} skipped",
+                "Last {count} days: {articles} articles; digests {sent} sent, {failed} failed, {blocked} "
+                "blocked, {skipped} skipped",
+                STATS_DAYS,
+                articles=n(sum(daily.articles)),
+                sent=n(sum(daily.sent)),
+                failed=n(sum(daily.failed)),
+                blocked=n(sum(daily.blocked)),
+                skipped=n(sum(daily.skipped)),
+            ),
+            t("Summarizer: {name}", name=esc(services.worker.name)),
+        ]
     )
     await context.bot.send_chat_action(chat_id(update), ChatAction.UPLOAD_PHOTO)
-    png = await asyncio.to_thread(stats_png, daily)  # matplotlib blocks for a fraction of a second
+    png = await asyncio.to_thread(stats_png, daily, t)  # matplotlib blocks for a fraction of a second
     await context.bot.send_photo(
         chat_id(update),
         InputFile(png, filename="stats.png"),

@@ -19,8 +19,9 @@ from telegram.error import TelegramError
 from bot.channels import ChannelRefused
 from bot.context import Context
 from bot.formatting import esc, printable
-from bot.handlers.replies import reply, user_id
+from bot.handlers.replies import reply, tr, user_id
 from bot.handlers.subscription import (
+    LAYOUT_NAMES,
     parse_layout_args,
     parse_time_args,
     parse_zone_args,
@@ -32,19 +33,20 @@ from bot.handlers.subscription import (
     when,
     zone_usage,
 )
+from bot.i18n.translator import N_, Translator
 from bot.services import Services
 from bot.storage import Channel, ChannelStatus, Subscriber
 
 _USERNAME: Final = re.compile(r"@([A-Za-z][A-Za-z0-9_]{3,31})")
 _CHAT_ID: Final = re.compile(r"-100\d{1,16}")
-ADD_USAGE: Final = (
-    "Usage: <code>/addchannel @name</code> or <code>/addchannel -100…</code> (a private channel's id). "
+HOW_TO_ADD: Final = N_(
+    "<code>/addchannel @name</code> or <code>/addchannel -100…</code> (a private channel's id). "
     "Make me an administrator of the channel allowed to post messages first."
 )
-NO_TELEGRAM: Final = "Telegram did not answer in time; nothing was changed. Please try again."
+NO_TELEGRAM: Final = N_("Telegram did not answer in time; nothing was changed. Please try again.")
 SWITCH: Final = {"on": True, "off": False}
 
-ChannelAction = Callable[[Services, Channel, list[str]], Awaitable[str]]
+ChannelAction = Callable[[Services, Channel, list[str], Translator], Awaitable[str]]
 
 
 @dataclass(frozen=True)
@@ -62,8 +64,15 @@ def channel_ref(raw: str) -> int | str | None:
     return int(raw) if _CHAT_ID.fullmatch(raw) else None
 
 
-def _bad_id(raw: str) -> str:
-    return f"There is no channel “{esc(printable(raw)[:32])}”. /channels lists them with their ids."
+def _add_usage(t: Translator) -> str:
+    return t("Usage: {how}", how=t(HOW_TO_ADD))
+
+
+def _bad_id(raw: str, t: Translator) -> str:
+    return t(
+        "There is no channel “{channel}”. /channels lists them with their ids.",
+        channel=esc(printable(raw)[:32]),
+    )
 
 
 async def _channel_of(services: Services, raw: str) -> Channel | None:
@@ -73,85 +82,100 @@ async def _channel_of(services: Services, raw: str) -> Channel | None:
 
 async def addchannel(update: Update, context: Context) -> None:
     """Add a channel the bot is an administrator of, allowed to post: its editions start."""
+    t = await tr(update, context)
     args = context.args or []
     ref = channel_ref(args[0]) if len(args) == 1 else None
     editor = user_id(update)
     if ref is None or editor is None:
-        await reply(update, context, ADD_USAGE)
+        await reply(update, context, _add_usage(t))
         return
     services = context.services
     try:
         info = await services.channels.check(ref)
     except ChannelRefused as exc:
-        await reply(update, context, f"{exc} Nothing was stored.")
+        await reply(update, context, exc.reason(t) + " " + t("Nothing was stored."))
         return
     except TelegramError:
-        await reply(update, context, NO_TELEGRAM)
+        await reply(update, context, t(NO_TELEGRAM))
         return
     channel, sub = await services.channels.add(info, editor)
-    await reply(
-        update,
-        context,
-        f"Added the channel <b>{esc(channel.name)}</b> ({channel.chat_id}): {_schedule(services, sub)}.\n"
-        f"Change it with <code>/channel {channel.chat_id} time HH:MM</code>, "
-        f"<code>timezone Area/City</code>, <code>layout compact|full</code>, <code>pin on|off</code>, "
-        f"<code>silent on|off</code>; /channels lists the channels.",
+    added = t(
+        "Added the channel <b>{channel}</b> ({id}): {schedule}.\n"
+        "Change it with <code>/channel {id} time HH:MM</code>, <code>timezone Area/City</code>, "
+        "<code>layout compact|full</code>, <code>pin on|off</code>, <code>silent on|off</code>; "
+        "/channels lists the channels.",
+        channel=esc(channel.name),
+        id=channel.chat_id,
+        schedule=_schedule(services, sub, t),
     )
+    await reply(update, context, added)
 
 
-def _schedule(services: Services, sub: Subscriber) -> str:
+def _schedule(services: Services, sub: Subscriber, t: Translator) -> str:
     """ "editions every day at 19:00 (UTC), layout compact"."""
-    return f"editions every day at {when(services, sub)}, layout {sub.digest_layout}"
+    return t(
+        "editions every day at {when}, layout {layout}",
+        when=when(services, sub),
+        layout=t(LAYOUT_NAMES[sub.digest_layout]),
+    )
 
 
 async def list_channels(update: Update, context: Context) -> None:
     """List the channels with their editions' time, zone and layout, pin, silent, last post and state."""
+    t = await tr(update, context)
     services = context.services
     channels = await services.store.channels.all()
     if not channels:
-        await reply(update, context, "No channels yet. " + ADD_USAGE.removeprefix("Usage: "))
+        await reply(update, context, t("No channels yet.") + " " + t(HOW_TO_ADD))
         return
-    blocks = ["📣 <b>Channels</b>"]
+    blocks = [t("📣 <b>Channels</b>")]
     for channel in channels:
         sub = await services.store.subscribers.get(channel.chat_id)
         if sub is None:  # every channel has its row (/addchannel makes it): a database edited by hand
             sub = await services.store.subscribers.ensure(channel.chat_id, now=services.clock())
-        blocks.append(_describe(services, channel, sub))
+        blocks.append(_describe(services, channel, sub, t))
     await reply(update, context, "\n\n".join(blocks))
 
 
-def _describe(services: Services, channel: Channel, sub: Subscriber) -> str:
+def _describe(services: Services, channel: Channel, sub: Subscriber, t: Translator) -> str:
     """One channel of /channels."""
     title = f" ({esc(channel.title)})" if channel.username else ""
-    last = f"{channel.last_post_at:%Y-%m-%d %H:%M} UTC" if channel.last_post_at else "none yet"
-    state = "active" if channel.status == ChannelStatus.ACTIVE else "⚠️ removed — /addchannel it again"
+    last = f"{channel.last_post_at:%Y-%m-%d %H:%M} UTC" if channel.last_post_at else t("none yet")
+    state = t("active") if channel.status == ChannelStatus.ACTIVE else t("⚠️ removed — /addchannel it again")
     lines = [
         f"<code>{channel.chat_id}</code> <b>{esc(channel.name)}</b>{title} — {state}",
-        f"{_schedule(services, sub)} · pin {_on(channel.pin)} · silent {_on(channel.silent)}",
-        f"last post: {last}",
+        t(
+            "{schedule} · pin {pin} · silent {silent}",
+            schedule=_schedule(services, sub, t),
+            pin=_on(channel.pin, t),
+            silent=_on(channel.silent, t),
+        ),
+        t("last post: {when}", when=last),
     ]
     if channel.last_error:
-        lines.append(f"last error: {esc(channel.last_error)}")
+        lines.append(t("last error: {error}", error=esc(channel.last_error)))
     return "\n".join(lines)
 
 
-def _on(flag: bool) -> str:
-    return "on" if flag else "off"
+def _on(flag: bool, t: Translator) -> str:
+    return t("on") if flag else t("off")
 
 
 async def removechannel(update: Update, context: Context) -> None:
     """Stop posting editions to a channel and forget it."""
+    t = await tr(update, context)
     args = context.args or []
     if len(args) != 1:
-        await reply(update, context, "Usage: <code>/removechannel -100…</code> — /channels lists the ids.")
+        await reply(update, context, t("Usage: <code>/removechannel -100…</code> — /channels lists the ids."))
         return
     services = context.services
     found = await _channel_of(services, args[0])
     channel = await services.channels.remove(found.chat_id) if found is not None else None
     if channel is None:
-        await reply(update, context, _bad_id(args[0]))
+        await reply(update, context, _bad_id(args[0], t))
         return
-    await reply(update, context, f"Removed the channel <b>{esc(channel.name)}</b>: no more editions there.")
+    removed = t("Removed the channel <b>{channel}</b>: no more editions there.", channel=esc(channel.name))
+    await reply(update, context, removed)
 
 
 def _times(args: Sequence[str]) -> list[str]:
@@ -159,62 +183,80 @@ def _times(args: Sequence[str]) -> list[str]:
     return [t for arg in args for t in arg.split(",") if t]
 
 
-async def _time(services: Services, channel: Channel, args: list[str]) -> str:
+async def _time(services: Services, channel: Channel, args: list[str], t: Translator) -> str:
     """`time HH:MM[,HH:MM…]|default`: /settime's parsing and setter, on the channel."""
     try:
         at = parse_time_args(_times(args))
     except ValueError:
-        return time_usage(f"/channel {channel.chat_id} time")
+        return time_usage(f"/channel {channel.chat_id} time", t)
     sub = await set_chat_time(services, channel.chat_id, at)
-    said = "now follow the outlet's default:" if at is None else "are now at"
-    return f"<b>{esc(channel.name)}</b>'s editions {said} {when(services, sub)}."
+    name, at_when = esc(channel.name), when(services, sub)
+    if at is None:
+        return t(
+            "<b>{channel}</b>'s editions now follow the outlet's default: {when}.", channel=name, when=at_when
+        )
+    return t("<b>{channel}</b>'s editions are now at {when}.", channel=name, when=at_when)
 
 
-async def _timezone(services: Services, channel: Channel, args: list[str]) -> str:
+async def _timezone(services: Services, channel: Channel, args: list[str], t: Translator) -> str:
     """`timezone Area/City|default`: /timezone's parsing and setter, on the channel."""
     try:
         zone = parse_zone_args(args)
     except ValueError:
-        return unknown_zone(args) + zone_usage(f"/channel {channel.chat_id} timezone")
+        return unknown_zone(args, t) + zone_usage(f"/channel {channel.chat_id} timezone", t)
     sub = await set_chat_zone(services, channel.chat_id, zone)
-    return f"<b>{esc(channel.name)}</b>'s editions are now at {when(services, sub)}."
+    return t(
+        "<b>{channel}</b>'s editions are now at {when}.", channel=esc(channel.name), when=when(services, sub)
+    )
 
 
-async def _layout(services: Services, channel: Channel, args: list[str]) -> str:
+async def _layout(services: Services, channel: Channel, args: list[str], t: Translator) -> str:
     """`layout compact|full`: /settings layout's parsing and setter, on the channel."""
     try:
         layout = parse_layout_args(args)
     except ValueError:
-        return f"Usage: <code>/channel {channel.chat_id} layout compact|full</code>."
+        return t("Usage: <code>/channel {id} layout compact|full</code>.", id=channel.chat_id)
     sub = await set_chat_layout(services, channel.chat_id, layout)
-    return f"<b>{esc(channel.name)}</b>'s editions now have the <b>{sub.digest_layout}</b> layout."
+    return t(
+        "<b>{channel}</b>'s editions now have the <b>{layout}</b> layout.",
+        channel=esc(channel.name),
+        layout=t(LAYOUT_NAMES[sub.digest_layout]),
+    )
 
 
-async def _switch(services: Services, channel: Channel, args: list[str], option: str) -> str:
+# `/channel <id> pin|silent on|off`: what the channel does from now on, and no longer.
+_SWITCHED: Final = {
+    ("pin", True): N_("<b>{channel}</b> now pins each edition's first message."),
+    ("pin", False): N_("<b>{channel}</b> no longer pins each edition's first message."),
+    ("silent", True): N_("<b>{channel}</b> now posts editions without a sound."),
+    ("silent", False): N_("<b>{channel}</b> no longer posts editions without a sound."),
+}
+
+
+async def _switch(services: Services, channel: Channel, args: list[str], option: str, t: Translator) -> str:
     """`pin on|off` or `silent on|off`; pinning is checked with Telegram first (can_edit_messages)."""
     value = SWITCH.get(args[0].casefold()) if len(args) == 1 else None
     if value is None:
-        return f"Usage: <code>/channel {channel.chat_id} {option} on|off</code>."
+        return t("Usage: <code>/channel {id} {option} on|off</code>.", id=channel.chat_id, option=option)
     if option == "pin" and value:
         try:
             await services.channels.check(channel.chat_id, pin=True)
         except ChannelRefused as exc:
-            return f"{exc} Pinning stays off."
+            return exc.reason(t) + " " + t("Pinning stays off.")
         except TelegramError:
-            return NO_TELEGRAM
+            return t(NO_TELEGRAM)
     changed = await services.store.channels.set_options(channel.chat_id, **{option: value})
-    what = "pins each edition's first message" if option == "pin" else "posts editions without a sound"
-    return f"<b>{esc(changed.name)}</b> {'now' if value else 'no longer'} {what}."
+    return t(_SWITCHED[option, value], channel=esc(changed.name))
 
 
-async def _pin(services: Services, channel: Channel, args: list[str]) -> str:
+async def _pin(services: Services, channel: Channel, args: list[str], t: Translator) -> str:
     """`pin on|off`."""
-    return await _switch(services, channel, args, "pin")
+    return await _switch(services, channel, args, "pin", t)
 
 
-async def _silent(services: Services, channel: Channel, args: list[str]) -> str:
+async def _silent(services: Services, channel: Channel, args: list[str], t: Translator) -> str:
     """`silent on|off`."""
-    return await _switch(services, channel, args, "silent")
+    return await _switch(services, channel, args, "silent", t)
 
 
 # `/channel <id> <name> <args>`: a name per setting (the editions branch adds `breaking on|off` here).
@@ -227,24 +269,25 @@ CHANNEL_SETTINGS: Final[dict[str, ChannelSetting]] = {
 }
 
 
-def channel_usage() -> str:
+def channel_usage(t: Translator) -> str:
     """The usage line of /channel, from the table."""
     options = " | ".join(f"{name} {setting.args}" for name, setting in CHANNEL_SETTINGS.items())
-    return f"Usage: /channel &lt;id&gt; {esc(options)} — /channels lists the ids."
+    return t("Usage: /channel &lt;id&gt; {options} — /channels lists the ids.", options=esc(options))
 
 
 async def channel_command(update: Update, context: Context) -> None:
     """Change one setting of a channel: its editions' time, zone or layout, pin or silent."""
+    t = await tr(update, context)
     args = context.args or []
     setting = CHANNEL_SETTINGS.get(args[1].casefold()) if len(args) >= 2 else None
     if setting is None:
-        await reply(update, context, channel_usage())
+        await reply(update, context, channel_usage(t))
         return
     services = context.services
     channel = await _channel_of(services, args[0])
     if channel is None:
-        await reply(update, context, _bad_id(args[0]))
+        await reply(update, context, _bad_id(args[0], t))
         return
     async with services.chat_locks.hold(channel.chat_id):  # as every change of a chat's settings
-        text = await setting.action(services, channel, args[2:])
+        text = await setting.action(services, channel, args[2:], t)
     await reply(update, context, text)

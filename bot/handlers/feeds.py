@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import Final
 
 from telegram import Update
@@ -11,7 +11,8 @@ from telegram import Update
 from bot.context import Context
 from bot.formatting import esc, printable
 from bot.handlers.progress import with_progress
-from bot.handlers.replies import reply, user_id
+from bot.handlers.replies import reply, tr, user_id
+from bot.i18n.translator import N_, Translator
 from bot.ingest.feeds import MIN_FEED_INTERVAL, interval_of
 from bot.ingest.pipeline import clip_title
 from bot.services import Services
@@ -20,18 +21,25 @@ from bot.storage import Feed
 log = logging.getLogger(__name__)
 
 JOB_NAME = "feeds:poll"
-ADDFEED_USAGE = "Usage: /addfeed &lt;url&gt;, e.g. /addfeed https://example.com/rss.xml"
-REMOVEFEED_USAGE = "Usage: /removefeed &lt;id&gt;, e.g. /removefeed 3 (see /feeds)."
-FEED_USAGE = (
+ADDFEED_USAGE = N_("Usage: /addfeed &lt;url&gt;, e.g. /addfeed https://example.com/rss.xml")
+REMOVEFEED_USAGE = N_("Usage: /removefeed &lt;id&gt;, e.g. /removefeed 3 (see /feeds).")
+FEED_USAGE = N_(
     "Usage: /feed &lt;id&gt; name &lt;text&gt; | every &lt;minutes&gt; | pause | resume, "
     "e.g. /feed 3 every 30 (see /feeds)."
 )
+NO_FEED = N_("There is no feed #{id}. See /feeds.")
+NO_FEEDS = N_("No feeds followed yet. Add one with /addfeed &lt;url&gt;.")
 MAX_FEED_MINUTES: Final = 7 * 24 * 60  # a week
 FEED_ACTIONS: Final = frozenset({"name", "every", "pause", "resume"})
 
 
-def _minutes(interval: timedelta) -> str:
-    return f"{interval.total_seconds() / 60:g} minutes"
+def _minutes(interval: timedelta, t: Translator) -> str:
+    """ "15 minutes", in the reader's language (a fraction of a minute is shown as it is)."""
+    minutes = interval.total_seconds() / 60
+    if minutes.is_integer():
+        return t.plural("{count} minute", "{count} minutes", int(minutes))
+    shown = f"{minutes:g}"
+    return t("{minutes} minutes", minutes=shown)
 
 
 async def follow(services: Services, url: str, *, added_by: int, title: str = "") -> tuple[Feed, bool, int]:
@@ -50,21 +58,27 @@ async def follow(services: Services, url: str, *, added_by: int, title: str = ""
 async def addfeed(update: Update, context: Context) -> None:
     """Follow an RSS/Atom feed: check it now, skip its current entries, ingest new ones from now on."""
     services = context.services
+    t = await tr(update, context)
     args = context.args or []
     if len(args) != 1:
-        await reply(update, context, ADDFEED_USAGE)
+        await reply(update, context, t(ADDFEED_USAGE))
         return
     url, poller = args[0], services.feeds
 
     async def work() -> str:
         feed, created, entries = await follow(services, url, added_by=user_id(update) or 0)
+        title, every = esc(feed.title), _minutes(poller.interval, t)
         if not created:
-            return f"Already following that feed as #{feed.id}: <b>{esc(feed.title)}</b>."
-        return (
-            f"Following feed #{feed.id}: <b>{esc(feed.title)}</b>\n"
-            f"Its {entries} current entries are skipped; new ones are posted as they appear "
-            f"(checked every {_minutes(poller.interval)})."
+            return t("Already following that feed as #{id}: <b>{title}</b>.", id=feed.id, title=title)
+        skipped = t.plural(
+            "Its {count} current entry is skipped; new ones are posted as they appear (checked every "
+            "{every}).",
+            "Its {count} current entries are skipped; new ones are posted as they appear (checked every "
+            "{every}).",
+            entries,
+            every=every,
         )
+        return t("Following feed #{id}: <b>{title}</b>", id=feed.id, title=title) + "\n" + skipped
 
     await with_progress(update, context, work)
 
@@ -72,35 +86,46 @@ async def addfeed(update: Update, context: Context) -> None:
 async def list_feeds(update: Update, context: Context) -> None:
     """List followed feeds with their health."""
     services = context.services
+    t = await tr(update, context)
     feeds = await services.store.feeds.all()
     if not feeds:
-        await reply(update, context, "No feeds followed yet. Add one with /addfeed &lt;url&gt;.")
+        await reply(update, context, t(NO_FEEDS))
         return
-    lines = [f"<b>Feeds</b> (checked every {_minutes(services.feeds.interval)} unless set otherwise)"]
-    for feed in feeds:
-        state = "ok" if feed.failures == 0 else f"failing ×{feed.failures}: {esc(feed.last_error or '')}"
-        if feed.failures and feed.next_poll_at is not None:
-            state += f" — next try {feed.next_poll_at:%Y-%m-%d %H:%M} UTC"
-        if feed.poll_minutes is not None:
-            state += f" — every {feed.poll_minutes} minutes"
-        if feed.paused:
-            state = f"⏸ paused (/feed {feed.id} resume) — {state}"
-        lines.append(f"#{feed.id} <b>{esc(feed.title)}</b>\n{esc(feed.url)}\n{state}")
+    every = _minutes(services.feeds.interval, t)
+    lines = [t("<b>Feeds</b> (checked every {every} unless set otherwise)", every=every)]
+    lines += [f"#{feed.id} <b>{esc(feed.title)}</b>\n{esc(feed.url)}\n{_health(feed, t)}" for feed in feeds]
     await reply(update, context, "\n\n".join(lines))
+
+
+def _health(feed: Feed, t: Translator) -> str:
+    """How a feed is doing: ok or failing (and when it is tried next), its own interval, paused."""
+    if feed.failures == 0:
+        state = t("ok")
+    else:
+        state = t("failing ×{count}: {error}", count=feed.failures, error=esc(feed.last_error or ""))
+    if feed.failures and feed.next_poll_at is not None:
+        state += " — " + t("next try {when}", when=t.stamp(feed.next_poll_at.astimezone(UTC)))
+    if feed.poll_minutes is not None:
+        own = t.plural("{count} minute", "{count} minutes", feed.poll_minutes)
+        state += " — " + t("every {every}", every=own)
+    if feed.paused:
+        state = t("⏸ paused (/feed {id} resume)", id=feed.id) + f" — {state}"
+    return state
 
 
 async def removefeed(update: Update, context: Context) -> None:
     """Stop following a feed."""
     services = context.services
+    t = await tr(update, context)
     args = context.args or []
     raw = args[0].lstrip("#") if len(args) == 1 else ""
     if not (raw.isascii() and raw.isdigit() and len(raw) <= 9):
-        await reply(update, context, REMOVEFEED_USAGE)
+        await reply(update, context, t(REMOVEFEED_USAGE))
         return
     if await services.store.feeds.remove(int(raw)):
-        await reply(update, context, f"Stopped following feed #{raw}.")
+        await reply(update, context, t("Stopped following feed #{id}.", id=raw))
     else:
-        await reply(update, context, f"There is no feed #{raw}. See /feeds.")
+        await reply(update, context, t(NO_FEED, id=raw))
 
 
 def _feed_minutes(raw: str, minimum: int) -> int | None:
@@ -114,53 +139,69 @@ def _feed_minutes(raw: str, minimum: int) -> int | None:
 async def feed_command(update: Update, context: Context) -> None:
     """Change one feed: /feed <id> name <text> | every <minutes> | pause | resume."""
     services = context.services
+    t = await tr(update, context)
     args = context.args or []
     raw = args[0].lstrip("#") if args else ""
     action = args[1].lower() if len(args) > 1 else ""
     if not (raw.isascii() and raw.isdigit() and len(raw) <= 9) or action not in FEED_ACTIONS:
-        await reply(update, context, FEED_USAGE)
+        await reply(update, context, t(FEED_USAGE))
         return
     if await services.store.feeds.get(int(raw)) is None:
-        await reply(update, context, f"There is no feed #{raw}. See /feeds.")
+        await reply(update, context, t(NO_FEED, id=raw))
         return
     change = {"name": _rename, "every": _every, "pause": _pause, "resume": _resume}[action]
-    await reply(update, context, await change(context, int(raw), args[2:]))
+    await reply(update, context, await change(context, int(raw), args[2:], t))
 
 
-async def _rename(context: Context, feed_id: int, words: list[str]) -> str:
+async def _rename(context: Context, feed_id: int, words: list[str], t: Translator) -> str:
     title = clip_title(" ".join(words))
     if not title:
-        return f"Usage: /feed {feed_id} name &lt;text&gt;, e.g. /feed {feed_id} name Coastal Times"
+        return t("Usage: /feed {id} name &lt;text&gt;, e.g. /feed {id} name Coastal Times", id=feed_id)
     feed = await context.services.store.feeds.change(feed_id, title=title)
-    return f"Feed #{feed_id} is now called <b>{esc(_title(feed))}</b>."
+    return t("Feed #{id} is now called <b>{title}</b>.", id=feed_id, title=esc(_title(feed)))
 
 
-async def _every(context: Context, feed_id: int, words: list[str]) -> str:
+async def _every(context: Context, feed_id: int, words: list[str], t: Translator) -> str:
     least = int(MIN_FEED_INTERVAL.total_seconds() // 60)
     minutes = _feed_minutes(words[0], least) if len(words) == 1 else None
     if minutes is None:
-        return (
-            f"Usage: /feed {feed_id} every &lt;minutes&gt;, a whole number from {least} "
-            f"to {MAX_FEED_MINUTES} (a week), e.g. /feed {feed_id} every 30"
+        return t(
+            "Usage: /feed {id} every &lt;minutes&gt;, a whole number from {least} to {most} (a week), "
+            "e.g. /feed {id} every 30",
+            id=feed_id,
+            least=least,
+            most=MAX_FEED_MINUTES,
         )
     feed = await context.services.store.feeds.change(feed_id, poll_minutes=minutes)
-    every = _minutes(interval_of(feed, context.services.feeds.interval)) if feed else f"{minutes} minutes"
-    return f"Feed #{feed_id} <b>{esc(_title(feed))}</b> is now checked every {every}."
+    interval = interval_of(feed, context.services.feeds.interval) if feed else timedelta(minutes=minutes)
+    return t(
+        "Feed #{id} <b>{title}</b> is now checked every {every}.",
+        id=feed_id,
+        title=esc(_title(feed)),
+        every=_minutes(interval, t),
+    )
 
 
-async def _pause(context: Context, feed_id: int, words: list[str]) -> str:
+async def _pause(context: Context, feed_id: int, words: list[str], t: Translator) -> str:
     if words:
-        return FEED_USAGE
+        return t(FEED_USAGE)
     feed = await context.services.store.feeds.change(feed_id, paused=True)
-    name = esc(_title(feed))
-    return f"Paused feed #{feed_id} <b>{name}</b>: it is not checked until /feed {feed_id} resume."
+    return t(
+        "Paused feed #{id} <b>{title}</b>: it is not checked until /feed {id} resume.",
+        id=feed_id,
+        title=esc(_title(feed)),
+    )
 
 
-async def _resume(context: Context, feed_id: int, words: list[str]) -> str:
+async def _resume(context: Context, feed_id: int, words: list[str], t: Translator) -> str:
     if words:
-        return FEED_USAGE
+        return t(FEED_USAGE)
     feed = await context.services.store.feeds.change(feed_id, paused=False)
-    return f"Resumed feed #{feed_id} <b>{esc(_title(feed))}</b>: it is checked again from the next round."
+    return t(
+        "Resumed feed #{id} <b>{title}</b>: it is checked again from the next round.",
+        id=feed_id,
+        title=esc(_title(feed)),
+    )
 
 
 def _title(feed: Feed | None) -> str:

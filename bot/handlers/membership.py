@@ -12,14 +12,17 @@ from telegram.constants import ChatMemberStatus, ChatType
 from bot.context import Context
 from bot.delivery.send import send_html
 from bot.handlers.access import GROUP_TYPES
+from bot.handlers.replies import chat_tr
+from bot.i18n.translator import N_
 
 log = logging.getLogger(__name__)
 
 # "kicked" in a private chat: the user blocked the bot; in a group: the bot was removed or banned.
 GONE: Final = frozenset({ChatMemberStatus.BANNED, ChatMemberStatus.LEFT})
-GROUP_WELCOME: Final = (
+GROUP_WELCOME: Final = N_(
     "Hello! I summarize the news our editors post.\n\n"
-    "A group admin can send /subscribe to get an evening digest here; /help lists every command."
+    "A group admin can send /subscribe to get an evening digest here; /help lists every command; "
+    "/language sets the language I write in here."
 )
 
 
@@ -39,7 +42,7 @@ async def my_chat_member(update: Update, context: Context) -> None:
         if change.old_chat_member.status in GONE and change.chat.type in GROUP_TYPES:
             # the operator's way to learn a group's id (e.g. for ALERT_CHAT_ID)
             log.info("added to %s %s (%s)", change.chat.type, chat_id, change.chat.title or "")
-            await send_html(context.bot, chat_id, GROUP_WELCOME)
+            await send_html(context.bot, chat_id, (await chat_tr(context, chat_id))(GROUP_WELCOME))
         return
     services = context.services
     async with services.chat_locks.hold(chat_id):  # a settings change in flight cannot reschedule it

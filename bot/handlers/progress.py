@@ -15,13 +15,15 @@ from telegram.error import TelegramError
 from bot.context import Context
 from bot.delivery.send import send_html
 from bot.formatting import esc, split_message
-from bot.handlers.replies import chat_id, thread_of
+from bot.handlers.replies import chat_id, thread_of, tr
+from bot.i18n.translator import N_
 from bot.ingest import IngestError
 from bot.storage.errors import InvalidValueError
 
 log = logging.getLogger(__name__)
 
-WORKING: Final = "Working…"
+WORKING: Final = N_("Working…")
+SORRY: Final = N_("Sorry, something went wrong on my side. Please try again.")
 _TYPING_EVERY: Final = 4.5  # Telegram shows "typing" for about 5 seconds
 
 
@@ -54,18 +56,19 @@ async def with_progress(update: Update, context: Context, work: Callable[[], Awa
     is logged and becomes a generic apology.
     """
     chat = chat_id(update)
+    t = await tr(update, context)
     typing = asyncio.create_task(_keep_typing(context, chat))
     try:
-        (placeholder, *_) = await send_html(context.bot, chat, WORKING, thread_id=thread_of(update))
+        (placeholder, *_) = await send_html(context.bot, chat, t(WORKING), thread_id=thread_of(update))
         try:
             result = await work()
         except IngestError as exc:
-            await _show(context, placeholder, esc(str(exc)))
+            await _show(context, placeholder, esc(exc.reason(t)))
         except InvalidValueError as exc:  # e.g. a page or feed title no column can hold
-            await _show(context, placeholder, esc(f"That can't be stored ({exc})."))
+            await _show(context, placeholder, esc(t("That can't be stored ({problem}).", problem=str(exc))))
         except Exception:  # a bug, not bad input: log it, and still replace "Working…" (no second reply)
             log.exception("ingest failed in chat %s", chat)
-            await _show(context, placeholder, "Sorry, something went wrong on my side. Please try again.")
+            await _show(context, placeholder, t(SORRY))
         else:
             await _show(context, placeholder, result)
     finally:

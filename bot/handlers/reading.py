@@ -10,7 +10,7 @@ from telegram.error import BadRequest
 from bot.context import Context
 from bot.digest.preview import preview
 from bot.formatting import Reader, article_html, articles_html, esc, printable, visible_len
-from bot.handlers.replies import chat_id, reply, thread_of
+from bot.handlers.replies import chat_id, reply, thread_of, tr
 from bot.storage import Article, Layout
 
 log = logging.getLogger(__name__)
@@ -22,15 +22,20 @@ MAX_QUERY_CHARS = 200
 
 
 async def reader_of(update: Update, context: Context) -> Reader:
-    """Now, in the chat's digest zone (the default zone for chats that never subscribed)."""
+    """Now, in the chat's digest zone (the default zone for chats that never subscribed) and language."""
     services = context.services
-    sub = await services.store.subscribers.get(chat_id(update))
+    t = await tr(update, context)
+    chat, user = update.effective_chat, update.effective_user
+    key = chat.id if chat is not None else (user.id if user is not None else None)  # inline: the user's
+    sub = await services.store.subscribers.get(key) if key is not None else None
     defaults = services.schedule.defaults
-    return Reader(services.clock(), defaults.zone_of(sub) if sub else defaults.zone)
+    return Reader(services.clock(), defaults.zone_of(sub) if sub else defaults.zone, t)
 
 
 async def latest(update: Update, context: Context) -> None:
     """Show the n newest articles (default 5, at most 20)."""
+    reader = await reader_of(update, context)
+    t = reader.t
     args = context.args or []
     try:
         if len(args) > 1:
@@ -39,30 +44,38 @@ async def latest(update: Update, context: Context) -> None:
         if not 1 <= count <= LATEST_MAX:
             raise ValueError("out of range")
     except ValueError:
-        await reply(update, context, f"Usage: /latest [n] — n between 1 and {LATEST_MAX}, e.g. /latest 3.")
+        await reply(
+            update,
+            context,
+            t("Usage: /latest [n] — n between 1 and {most}, e.g. /latest 3.", most=LATEST_MAX),
+        )
         return
     articles = await context.services.store.articles.latest(count)
     if not articles:
-        await reply(update, context, "No articles yet — check back soon.")
+        await reply(update, context, t("No articles yet — check back soon."))
         return
-    header = f"<b>Latest {len(articles)}</b>"
-    await reply(update, context, articles_html(header, articles, await reader_of(update, context)))
+    header = t.plural("<b>Latest {count}</b>", "<b>Latest {count}</b>", len(articles))
+    await reply(update, context, articles_html(header, articles, reader))
 
 
 async def summary(update: Update, context: Context) -> None:
     """Show one article's summary by id."""
+    reader = await reader_of(update, context)
+    t = reader.t
     args = context.args or []
     raw = args[0].lstrip("#") if len(args) == 1 else ""
     if not raw.isascii() or not raw.isdigit():
         await reply(
-            update, context, "Usage: /summary &lt;id&gt; — the number shown as #id, e.g. /summary 12."
+            update, context, t("Usage: /summary &lt;id&gt; — the number shown as #id, e.g. /summary 12.")
         )
         return
     article = await context.services.store.articles.get(int(raw)) if len(raw) <= 18 else None
     if article is None:
-        await reply(update, context, f"There is no article #{esc(raw)}. /latest shows the newest ones.")
+        await reply(
+            update, context, t("There is no article #{id}. /latest shows the newest ones.", id=esc(raw))
+        )
         return
-    await send_article(update, context, article, await reader_of(update, context))
+    await send_article(update, context, article, reader)
 
 
 async def send_article(update: Update, context: Context, article: Article, reader: Reader) -> None:
@@ -84,35 +97,41 @@ async def send_article(update: Update, context: Context, article: Article, reade
 
 async def search(update: Update, context: Context) -> None:
     """Find stored articles by meaning and by words, most relevant first."""
+    reader = await reader_of(update, context)
+    t = reader.t
     query = printable(" ".join(context.args or [])).strip()
     if not query:
         await reply(
-            update, context, "Usage: /search &lt;words&gt;, e.g. <code>/search election results</code>."
+            update, context, t("Usage: /search &lt;words&gt;, e.g. <code>/search election results</code>.")
         )
         return
     query = query[:MAX_QUERY_CHARS]
     results = await context.services.semantic.search(query, limit=SEARCH_LIMIT)
     if not results:
-        await reply(update, context, f"Nothing found for “{esc(query)}”. Try fewer or other words.")
+        await reply(
+            update, context, t("Nothing found for “{query}”. Try fewer or other words.", query=esc(query))
+        )
         return
-    header = f"<b>Results for “{esc(query)}”</b>"
-    await reply(update, context, articles_html(header, results, await reader_of(update, context)))
+    header = t("<b>Results for “{query}”</b>", query=esc(query))
+    await reply(update, context, articles_html(header, results, reader))
 
 
 async def digest_command(update: Update, context: Context) -> None:
     """Show the digest now: what arrived since the last digest (or the last 24 hours)."""
     services = context.services
+    reader = await reader_of(update, context)
+    t = reader.t
     chat = chat_id(update)
     sub = await services.store.subscribers.get(chat)
-    zone = services.schedule.defaults.zone if sub is None else services.schedule.defaults.zone_of(sub)
     layout = sub.digest_layout if sub else Layout.COMPACT
-    messages = await preview(
-        services.store, services.renderer, chat, services.clock(), zone=zone, layout=layout
-    )
+    messages = await preview(services.store, services.renderer, chat, reader, layout=layout)
     if not messages:
-        await reply(update, context, "Nothing new since your last digest. /latest shows the newest stories.")
+        await reply(
+            update, context, t("Nothing new since your last digest. /latest shows the newest stories.")
+        )
         return
-    hint = "" if sub is not None and sub.subscribed else "\n\nWant this every evening? Send /subscribe."
+    want = t("Want this every evening? Send /subscribe.")
+    hint = "" if sub is not None and sub.subscribed else f"\n\n{want}"
     for index, message in enumerate(messages):
         text = message.html + (hint if index == len(messages) - 1 else "")
         await reply(update, context, text, reply_markup=message.keyboard, link_preview=message.link_preview)

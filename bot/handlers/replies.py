@@ -1,4 +1,5 @@
-"""Small helpers shared by the handlers: replying, reading who and where, counting what is handled."""
+"""Small helpers shared by the handlers: replying, the reader's language (`tr`), reading who and where,
+counting what is handled."""
 
 from __future__ import annotations
 
@@ -7,9 +8,12 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Update
+from telegram.constants import ChatType
 
 from bot.context import Context
 from bot.delivery.send import send_html
+from bot.i18n.catalog import normalize_tag
+from bot.i18n.translator import Translator
 
 Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
 
@@ -33,6 +37,58 @@ async def reply(
             link_preview=link_preview,
             thread_id=thread_of(update),
         )
+
+
+def is_private(update: Update) -> bool:
+    """Whether the update comes from a private chat (or from a user with no chat: an inline query)."""
+    chat = update.effective_chat
+    return chat is None or chat.type == ChatType.PRIVATE
+
+
+def sender_language(update: Update) -> str | None:
+    """The Telegram language_code of the sender of a private update (normalized), else None: a group
+    is spoken to in its own language, whoever writes."""
+    user = update.effective_user
+    return normalize_tag(user.language_code) if user is not None and is_private(update) else None
+
+
+async def tr(update: Update, context: Context) -> Translator:
+    """The language to answer `update` in: the chat's choice (/language), else in a private chat the
+    sender's Telegram language, else BOT_LANGUAGE (bot.i18n.catalog). `t = await tr(update, context)`,
+    then `t("Hello, {name}!", name=...)`. A private chat's user's language is remembered for its digest."""
+    services = context.services
+    chat, user = update.effective_chat, update.effective_user
+    key = chat.id if chat is not None else (user.id if user is not None else None)
+    sub = await services.store.subscribers.get(key) if key is not None else None
+    sender = sender_language(update)
+    if sub is not None and sender is not None and sub.last_language_code != sender:
+        await services.store.subscribers.note_language_code(sub.chat_id, sender)
+    return services.i18n.for_chat(
+        chosen=sub.language if sub else None,
+        private=is_private(update),
+        sender=sender,
+        last_seen=sub.last_language_code if sub else None,
+    )
+
+
+async def chat_tr(context: Context, chat: int) -> Translator:
+    """The language of a chat the bot writes to on its own (no sender: editors told of a report, a
+    group greeted): its choice, else (private) its user's Telegram language last seen, else BOT_LANGUAGE."""
+    services = context.services
+    sub = await services.store.subscribers.get(chat)
+    return services.i18n.for_chat(
+        chosen=sub.language if sub else None,
+        private=chat > 0,
+        sender=None,
+        last_seen=sub.last_language_code if sub else None,
+    )
+
+
+def guess_tr(update: Update, context: Context) -> Translator:
+    """The sender's language without asking the database (the error handler: it may be what failed)."""
+    return context.services.i18n.for_chat(
+        chosen=None, private=is_private(update), sender=sender_language(update)
+    )
 
 
 def thread_of(update: Update) -> int | None:

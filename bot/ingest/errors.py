@@ -1,4 +1,5 @@
-"""Ingest exception hierarchy: every error's message is a friendly, plain-text reply for the editor.
+"""Ingest exception hierarchy: every error's message is a friendly, plain-text reply for the editor
+(`reason(t)` in their language: bot.i18n.translator.ExplainedError).
 
 IngestError
 ├── EmptyTextError       nothing to post
@@ -15,11 +16,12 @@ IngestError
 
 from __future__ import annotations
 
-from bot.errors import NewsbotError
+from bot.i18n.translator import N_, ExplainedError
 
 
-class IngestError(NewsbotError):
-    """Base class: an article could not be ingested; str(error) is the reason shown to the editor."""
+class IngestError(ExplainedError):
+    """Base class: an article could not be ingested; `reason(t)` is the reason shown to the editor (in
+    their language), str(error) the same in English."""
 
 
 class EmptyTextError(IngestError):
@@ -38,7 +40,8 @@ class DuplicateError(IngestError):
     """The article is already stored (same URL or same normalized text)."""
 
     def __init__(self, existing_id: int, title: str) -> None:
-        super().__init__(f"Already posted as #{existing_id}: {title}")
+        """The article already stored."""
+        super().__init__(N_("Already posted as #{id}: {title}"), id=str(existing_id), title=title)
         self.existing_id = existing_id
         self.title = title
 

@@ -14,6 +14,7 @@ from typing import Any, Final
 import feedparser
 
 from bot.clock import Clock
+from bot.i18n.translator import N_
 from bot.ingest.clean import clean_text, html_to_text, looks_like_html
 from bot.ingest.errors import BlockedURLError, BrokenFeedError, FetchError, IngestError, NotAFeedError
 from bot.ingest.fetch import FEED_TYPES, Fetcher, Page, normalize_url
@@ -99,12 +100,15 @@ def parse_feed(data: str) -> ParsedFeed:
     # A stream, not a string: given a string, feedparser would fetch URLs and open file paths itself.
     parsed = feedparser.parse(io.BytesIO(data.encode("utf-8")))
     if not parsed.get("version"):
-        raise NotAFeedError("That address is not an RSS or Atom feed.")
+        raise NotAFeedError(N_("That address is not an RSS or Atom feed."))
     problem = parsed.get("bozo_exception") if parsed.get("bozo") else None
     if problem is not None and not isinstance(problem, _HARMLESS_BOZO) and not parsed.entries:
         raise BrokenFeedError(
-            f"That feed is broken: its XML can't be read ({_xml_error(problem)}), so there are no entries "
-            "I could post."
+            N_(
+                "That feed is broken: its XML can't be read ({problem}), so there are no entries "
+                "I could post."
+            ),
+            problem=_xml_error(problem),
         )
     entries = [_entry(entry) for entry in parsed.entries]
     title = str(parsed.feed.get("title", "")).strip()

@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 import charset_normalizer
 import httpx
 
+from bot.i18n.translator import N_
 from bot.ingest.errors import BlockedURLError, FetchError, URLTooLongError
 from bot.storage.models import FEED_URL_MAX_LENGTH, SOURCE_URL_MAX_LENGTH
 
@@ -94,19 +95,19 @@ def normalize_url(url: str, *, max_length: int | None = MAX_URL_LENGTH) -> str:
     try:
         parts = urlsplit(url.strip())
     except ValueError as exc:  # e.g. an unbalanced "[" in the host
-        raise BlockedURLError("That link is not a valid web address.") from exc
+        raise BlockedURLError(N_("That link is not a valid web address.")) from exc
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
-        raise BlockedURLError("Only http:// and https:// links can be fetched.")
+        raise BlockedURLError(N_("Only http:// and https:// links can be fetched."))
     host = (parts.hostname or "").lower().rstrip(".")
     if not host:
-        raise BlockedURLError("That link has no host name.")
+        raise BlockedURLError(N_("That link has no host name."))
     try:
         port = parts.port
     except ValueError as exc:
-        raise BlockedURLError("That link has an invalid port.") from exc
+        raise BlockedURLError(N_("That link has an invalid port.")) from exc
     if parts.username or parts.password:
-        raise BlockedURLError("Links with a user name or password are not fetched.")
+        raise BlockedURLError(N_("Links with a user name or password are not fetched."))
     netloc = f"[{host}]" if ":" in host else host
     if port is not None and port != (443 if scheme == "https" else 80):
         netloc += f":{port}"
@@ -116,7 +117,9 @@ def normalize_url(url: str, *, max_length: int | None = MAX_URL_LENGTH) -> str:
     normalized = urlunsplit((scheme, netloc, parts.path or "/", query, ""))
     if max_length is not None and len(normalized) > max_length:
         raise URLTooLongError(
-            f"That link is too long ({len(normalized):,} characters; the most I can keep is {max_length:,})."
+            N_("That link is too long ({length} characters; the most I can keep is {most})."),
+            length=len(normalized),
+            most=max_length,
         )
     return normalized
 
@@ -146,7 +149,7 @@ def decode_body(data: bytes, declared: str | None) -> str:
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return data.decode("utf-16", errors="replace")
     if b"\x00" in data[:8192]:
-        raise FetchError("That link serves binary data, not a web page.")
+        raise FetchError(N_("That link serves binary data, not a web page."))
     head = data[:4096]
     sniffed = _META_CHARSET.search(head) or _XML_ENCODING.search(head)
     candidates = [_lookup(declared), _lookup(sniffed.group(1).decode("ascii")) if sniffed else None, "utf-8"]
@@ -157,7 +160,7 @@ def decode_body(data: bytes, declared: str | None) -> str:
             continue
     best = charset_normalizer.from_bytes(data).best()
     if best is None:
-        raise FetchError("That page's text could not be decoded (unknown or broken character set).")
+        raise FetchError(N_("That page's text could not be decoded (unknown or broken character set)."))
     return str(best)
 
 
@@ -204,9 +207,11 @@ class Fetcher:
             try:
                 addresses = await self._resolver(host, parts.port or (443 if parts.scheme == "https" else 80))
             except OSError as exc:
-                raise FetchError(f"Couldn't find the host {host}.") from exc
+                raise FetchError(N_("Couldn't find the host {host}."), host=host) from exc
         if not addresses or not all(is_public_address(a) for a in addresses):
-            raise BlockedURLError(f"Links to private or local addresses ({host}) are not allowed.")
+            raise BlockedURLError(
+                N_("Links to private or local addresses ({host}) are not allowed."), host=host
+            )
         return normalized, addresses[0]
 
     def _pinned(self, url: str, address: str | None) -> tuple[str, dict[str, str], dict[str, str]]:
@@ -237,9 +242,15 @@ class Fetcher:
             async with asyncio.timeout(self.limits.timeout):
                 return await self._fetch(url, accept, etag, last_modified)
         except (TimeoutError, httpx.TimeoutException) as exc:
-            raise FetchError(f"{host} did not answer within {self.limits.timeout:g} seconds.") from exc
+            raise FetchError(
+                N_("{host} did not answer within {seconds} seconds."),
+                host=host,
+                seconds=f"{self.limits.timeout:g}",
+            ) from exc
         except httpx.HTTPError as exc:
-            raise FetchError(f"Couldn't fetch the link from {host} ({type(exc).__name__}).") from exc
+            raise FetchError(
+                N_("Couldn't fetch the link from {host} ({error})."), host=host, error=type(exc).__name__
+            ) from exc
 
     async def _fetch(
         self, url: str, accept: Collection[str], etag: str | None, last_modified: str | None
@@ -264,23 +275,27 @@ class Fetcher:
                     return Page(current, "", "", *validators, not_modified=True)
                 if response.status_code >= 400:
                     reason = response.reason_phrase or "error"
-                    raise FetchError(f"The page answered HTTP {response.status_code} ({reason}).")
+                    raise FetchError(
+                        N_("The page answered HTTP {status} ({reason})."),
+                        status=str(response.status_code),
+                        reason=reason,
+                    )
                 content_type = response.headers.get("content-type", "")
                 mime = content_type.split(";", 1)[0].strip().lower()
                 if mime not in accept:
-                    raise FetchError(
-                        f"That link is not a readable page (it serves {mime or 'an unknown type'})."
-                    )
+                    if not mime:
+                        raise FetchError(N_("That link is not a readable page (it serves an unknown type)."))
+                    raise FetchError(N_("That link is not a readable page (it serves {type})."), type=mime)
                 body = await self._read(response)
                 # charset detection on megabytes is CPU work: keep it off the event loop
                 text = await asyncio.to_thread(decode_body, body, response.charset_encoding)
                 return Page(current, mime, text, *validators)
-        raise FetchError(f"Too many redirects (more than {self.limits.max_redirects}).")
+        raise FetchError(N_("Too many redirects (more than {most})."), most=self.limits.max_redirects)
 
     async def _read(self, response: httpx.Response) -> bytes:
         """Read the body, stopping as soon as it exceeds the size limit."""
         limit = self.limits.max_bytes
-        too_big = FetchError(f"That page is too large (over {limit / 1024 / 1024:g} MB).")
+        too_big = FetchError(N_("That page is too large (over {size} MB)."), size=f"{limit / 1024 / 1024:g}")
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
             raise too_big

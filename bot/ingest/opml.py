@@ -12,15 +12,15 @@ from typing import Final
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from bot.errors import NewsbotError
+from bot.i18n.translator import N_, ExplainedError
 from bot.storage import Feed
 
 MAX_OPML_BYTES: Final = 1024 * 1024  # checked on the document's file_size before it is downloaded
 MAX_OPML_FEEDS: Final = 200
 
 
-class OpmlError(NewsbotError):
-    """A file that is not a usable OPML feed list; str(error) is the reason shown to the editor."""
+class OpmlError(ExplainedError):
+    """A file that is not a usable OPML feed list; `reason(t)` is the reason shown to the editor."""
 
 
 @dataclass(frozen=True)
@@ -54,18 +54,18 @@ def render_opml(feeds: Iterable[Feed], *, title: str, now: datetime) -> bytes:
 def parse_opml(data: bytes) -> FeedList:
     """The feeds (outlines with an xmlUrl, nested ones too, first MAX_OPML_FEEDS) of an OPML document."""
     if len(data) > MAX_OPML_BYTES:
-        raise OpmlError(f"That file is larger than {MAX_OPML_BYTES // 1024} KB.")
+        raise OpmlError(N_("That file is larger than {size} KB."), size=MAX_OPML_BYTES // 1024)
     try:
         root = fromstring(data)
     except (ET.ParseError, DefusedXmlException) as exc:
-        raise OpmlError(f"That file is not valid XML ({exc}).") from exc
+        raise OpmlError(N_("That file is not valid XML ({problem})."), problem=str(exc)) from exc
     if root.tag != "opml" or root.find("body") is None:
-        raise OpmlError("That file is XML but not OPML (no <opml><body>).")
+        raise OpmlError(N_("That file is XML but not OPML (no <opml><body>)."))
     seen: dict[str, Outline] = {}
     for outline in root.iter("outline"):
         url = (outline.get("xmlUrl") or "").strip()
         if url and url not in seen:
             seen[url] = Outline(url, (outline.get("title") or outline.get("text") or "").strip())
     if not seen:
-        raise OpmlError("That OPML file lists no feeds (no outline with an xmlUrl).")
+        raise OpmlError(N_("That OPML file lists no feeds (no outline with an xmlUrl)."))
     return FeedList(tuple(seen.values())[:MAX_OPML_FEEDS], len(seen))

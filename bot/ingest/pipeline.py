@@ -13,6 +13,7 @@ from typing import Final
 
 from bot.clock import Clock
 from bot.formatting import printable
+from bot.i18n.translator import N_
 from bot.ingest.clean import clean
 from bot.ingest.errors import DuplicateError, EmptyTextError, JunkOnlyError, TooLongError
 from bot.ingest.extract import extract_article
@@ -68,15 +69,18 @@ def clip_title(title: str) -> str:
     return title if len(title) <= MAX_TITLE_CHARS else title[: MAX_TITLE_CHARS - 1] + "…"
 
 
-def junk_only_reason(removed: tuple[str, ...]) -> str:
+def junk_only(removed: tuple[str, ...]) -> JunkOnlyError:
     """The editor's reply when cleaning removed every line: which lines looked like furniture."""
     shown = [f"• {clip_title(line)}" for line in removed[:JUNK_LINES_SHOWN]]
     if len(removed) > JUNK_LINES_SHOWN:
-        shown.append(f"… and {len(removed) - JUNK_LINES_SHOWN} more")
-    count = f"{len(removed)} line{'s' if len(removed) != 1 else ''}"
-    return (
-        "Nothing is left once share buttons, credits, pleas and other page furniture are removed. "
-        f"The {count} I removed:\n" + "\n".join(shown)
+        shown.append(f"… (+{len(removed) - JUNK_LINES_SHOWN})")
+    return JunkOnlyError(
+        N_(
+            "Nothing is left once share buttons, credits, pleas and other page furniture are removed. "
+            "Lines removed ({count}):"
+        ),
+        count=len(removed),
+        detail="\n" + "\n".join(shown),
     )
 
 
@@ -115,17 +119,19 @@ class Ingestor:
     async def prepare(self, draft: Draft) -> Draft:
         """Clean and validate a draft and make sure it is new; raise an IngestError otherwise."""
         if not draft.body.strip():
-            raise EmptyTextError("There is no text to post.")
+            raise EmptyTextError(N_("There is no text to post."))
         if looks_binary(draft.body):
-            raise EmptyTextError("That looks like binary data, not an article.")
+            raise EmptyTextError(N_("That looks like binary data, not an article."))
         draft = replace(draft, title=printable(draft.title), body=printable(draft.body))
         cleaned = await asyncio.to_thread(clean, draft.body)
         body = cleaned.text
         if not body:
-            raise JunkOnlyError(junk_only_reason(cleaned.removed))
+            raise junk_only(cleaned.removed)
         if len(body) > self.max_chars:
             raise TooLongError(
-                f"That article is too long ({len(body):,} characters; the limit is {self.max_chars:,})."
+                N_("That article is too long ({length} characters; the limit is {most})."),
+                length=len(body),
+                most=self.max_chars,
             )
         title = clip_title(draft.title) or clip_title(body.partition("\n")[0])
         head, _, rest = body.partition("\n\n")
@@ -144,20 +150,21 @@ class Ingestor:
 
     async def publish(self, draft: Draft, posted_by: int) -> Ingested:
         """Summarize a prepared draft in the worker thread and store it."""
-        summary = await self.worker.summarize(draft.body)
+        language = await self._language(draft)  # first: it decides how the article is summarized
+        summary = await self.worker.summarize(draft.body, language)
         now = self.clock()
         meta = ArticleMeta(
             source_name=draft.source_name or self.outlet_name,
             published_at=min(draft.published_at, now) if draft.published_at else None,  # none from the future
             image_url=http_url(draft.image_url),
-            language=await self._language(draft),
+            language=language,
         )
         try:
             article = await self.store.articles.add(
                 title=draft.title,
                 body=draft.body,
-                summary=summary,
-                summarizer=self.worker.name,
+                summary=summary.text,
+                summarizer=summary.method,
                 posted_by=posted_by,
                 source_url=draft.source_url,
                 created_at=now,
@@ -198,7 +205,7 @@ class Ingestor:
         page = await self.fetcher.fetch(normalized)
         extracted = await asyncio.to_thread(extract_article, page.text, page.url, page.content_type)
         if not extracted.text.strip():
-            raise JunkOnlyError("I couldn't find an article on that page.")
+            raise JunkOnlyError(N_("I couldn't find an article on that page."))
         return Draft(
             extracted.title,
             extracted.text,

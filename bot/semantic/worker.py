@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from bot.monitoring.metrics import Metrics
 from summarizer import Summarizer
 from summarizer.embedding import Embedder, Vectors
+from summarizer.languages import LanguageRouter, Summary
 
 T = TypeVar("T")
 
@@ -39,6 +40,7 @@ class SummaryWorker:
         torch_threads: int = 1,
     ) -> None:
         self._summarizer = summarizer
+        self._router = LanguageRouter(summarizer)  # the position method for languages it wasn't trained on
         self._embedder = embedder
         self._metrics = metrics
         # One thread: torch parallelises inside a forward pass (torch_threads, set for this thread only;
@@ -65,16 +67,17 @@ class SummaryWorker:
         """The embedder, or None when semantic features are off."""
         return self._embedder
 
-    async def summarize(self, text: str) -> str:
-        """Summarize `text` in the worker thread."""
+    async def summarize(self, text: str, language: str | None = None) -> Summary:
+        """Summarize `text`, written in `language` (ISO 639-1; None: unknown), in the worker thread; the
+        Summary names the method used (the backend, or its position fallback)."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self._timed_summarize, text)
+        return await loop.run_in_executor(self._executor, self._timed_summarize, text, language)
 
-    def _timed_summarize(self, text: str) -> str:
+    def _timed_summarize(self, text: str, language: str | None) -> Summary:
         """Summarize (in the worker thread) and observe how long the model took, queueing excluded."""
         started = time.perf_counter()
         try:
-            return self._summarizer.summarize(text)
+            return self._router.summarize(text, language)
         finally:
             self._metrics.summarize_seconds.observe(time.perf_counter() - started)
 

@@ -253,9 +253,15 @@ class Articles:
             result = await session.execute(delete(ArticleRow).where(ArticleRow.id == article_id))
             return bool(cast(CursorResult[Any], result).rowcount)
 
-    async def set_embedding(self, article_id: int, model: str, vector: bytes) -> None:
-        """Store (or replace) an article's embedding."""
-        values = check(ArticleEmbeddingRow, article_id=article_id, model=model, vector=vector)
+    async def set_embedding(
+        self, article_id: int, model: str, vector: bytes, *, changed_at: datetime | None = None
+    ) -> None:
+        """Store an article's embedding; `changed_at`: it replaces the one computed before, at that time
+        (what was embedded was edited)."""
+        changed = None if changed_at is None else require_aware(changed_at, "changed_at")
+        values = check(
+            ArticleEmbeddingRow, article_id=article_id, model=model, vector=vector, changed_at=changed
+        )
         stmt = (
             self._db.insert(ArticleEmbeddingRow)
             .values(values)
@@ -277,6 +283,21 @@ class Articles:
         )
         async with self._db.sessions() as session:
             return [(int(r[0]), bytes(r[1])) for r in await session.execute(stmt)]
+
+    async def embeddings_changed(
+        self, model: str, *, since: datetime | None, up_to: int
+    ) -> list[tuple[int, bytes, datetime]]:
+        """(article id, vector bytes, when) of this model's embeddings replaced after `since` (None: ever)
+        of articles with id <= up_to, oldest change first."""
+        emb = ArticleEmbeddingRow
+        stmt = select(emb.article_id, emb.vector, emb.changed_at).where(
+            emb.changed_at.is_not(None), emb.model == model, emb.article_id <= up_to
+        )
+        if since is not None:
+            stmt = stmt.where(emb.changed_at > require_aware(since, "since"))
+        async with self._db.sessions() as session:
+            rows = await session.execute(stmt.order_by(emb.changed_at, emb.article_id))
+            return [(int(i), bytes(v), at) for i, v, at in rows if at is not None]
 
     async def embeddings(self, article_ids: list[int], model: str) -> dict[int, bytes]:
         """Vector bytes of these articles' embeddings (articles without one are absent)."""

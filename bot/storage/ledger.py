@@ -15,7 +15,13 @@ from sqlalchemy import Table, and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.database import Database, chunks
-from bot.storage.models import DigestDeliveryRow, DigestPartRow, DigestPlanRow, DigestTextRow
+from bot.storage.models import (
+    DigestDeliveryRow,
+    DigestPartRow,
+    DigestPlanRow,
+    DigestTextRow,
+    SubscriberRow,
+)
 from bot.storage.types import FINISHED, DeliveryStatus, PartStatus
 
 # Core tables: UPDATEs on them skip the ORM's bulk-update machinery (several ms per statement).
@@ -82,6 +88,7 @@ class Claim:
     digest_date: date
     attempts: int
     parts: tuple[ClaimedPart, ...]
+    thread_id: int | None = None  # the forum topic the chat's digest goes to, as it is at claim time
 
 
 def text_hash(part: PartText) -> str:
@@ -366,10 +373,26 @@ class Ledger:
             for delivery_id, part_id, part, html, attempts, markup, options in part_rows:
                 claimed_part = ClaimedPart(part_id, part, html, attempts, markup, options)
                 parts.setdefault(delivery_id, []).append(claimed_part)
+            threads = await self._threads(session, {row[1] for row in claimed})
         return [
-            Claim(delivery_id, chat_id, day, attempts, tuple(parts.get(delivery_id, ())))
+            Claim(
+                delivery_id, chat_id, day, attempts, tuple(parts.get(delivery_id, ())), threads.get(chat_id)
+            )
             for delivery_id, chat_id, day, attempts in sorted(claimed)
         ]
+
+    @staticmethod
+    async def _threads(session: AsyncSession, chat_ids: set[int]) -> dict[int, int]:
+        """The forum topic (subscribers.thread_id) of those chats whose digest goes to one.
+
+        Read when a delivery is claimed, not when it is planned: a /subscribe that moved the digest to
+        another topic, or a topic found deleted, applies to the parts still to send (and to a retry)."""
+        s = SubscriberRow
+        found: dict[int, int] = {}
+        for chunk in chunks(sorted(chat_ids)):
+            stmt = select(s.chat_id, s.thread_id).where(s.chat_id.in_(chunk), s.thread_id.is_not(None))
+            found.update({chat: thread for chat, thread in await session.execute(stmt) if thread is not None})
+        return found
 
     async def renew(self, owner: str, now: datetime, lease: timedelta) -> int:
         """Extend the lease of every delivery this owner is still sending; return how many."""

@@ -35,6 +35,7 @@ LAYOUT_MAX_LENGTH: Final = 16
 OWNER_MAX_LENGTH: Final = 64
 SOURCE_NAME_MAX_LENGTH: Final = 200
 LANGUAGE_MAX_LENGTH: Final = 16
+LANGUAGE_CODE_MAX_LENGTH: Final = 35  # an IETF tag as Telegram sends it (en, pt-br, zh-hans)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -144,6 +145,13 @@ class SubscriberRow(Base):
     )
     # When subscription, time or zone last changed; the catch-up sweep plans no digest due before it.
     schedule_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The forum topic (message_thread_id) /subscribe was sent in: the digest goes there. None: the chat
+    # itself (a forum's General topic, or a chat without topics).
+    thread_id: Mapped[int | None] = mapped_column(BigInteger)
+    # The chat's own language (/language): a shipped code; None: chosen automatically (bot.i18n.catalog).
+    language: Mapped[str | None] = mapped_column(String(LANGUAGE_MAX_LENGTH))
+    # A private chat's user's Telegram language_code as last seen: the digest (no sender) goes by it.
+    last_language_code: Mapped[str | None] = mapped_column(String(LANGUAGE_CODE_MAX_LENGTH))
 
 
 class DigestPlanRow(Base):
@@ -186,7 +194,7 @@ USERNAME_MAX_LENGTH: Final = 64  # Telegram allows 32
 
 class ChannelRow(Base):
     """A channel the editors added (/addchannel): its posting options and state. Its chat_id is also its
-    row in `subscribers`, which holds its schedule, zone and layout as for any chat (revision 0015)."""
+    row in `subscribers`, which holds its schedule, zone and layout as for any chat (revision 0018)."""
 
     __tablename__ = "channels"
 
@@ -242,7 +250,8 @@ class FeedEntryRow(Base):
 
 
 class ArticleEmbeddingRow(Base):
-    """An article's sentence embedding (float32 bytes), computed once when it is stored."""
+    """An article's sentence embedding (float32 bytes), computed when it is stored and again when what is
+    embedded (its title or summary) is edited."""
 
     __tablename__ = "article_embeddings"
 
@@ -251,6 +260,9 @@ class ArticleEmbeddingRow(Base):
     )
     model: Mapped[str] = mapped_column(String(SUMMARIZER_MAX_LENGTH))
     vector: Mapped[bytes] = mapped_column(LargeBinary)
+    # When the vector was replaced after the article was stored (an edit of what is embedded); None: as
+    # computed then. Other processes' in-memory indexes pick replaced vectors up by it.
+    changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
 
 
 class TopicRow(Base):

@@ -30,9 +30,12 @@ _WORD_RE: Final = re.compile(r"[^\W_]+")
 
 
 def query_words(text: str) -> list[str]:
-    """Return the distinct casefolded words of the user's text, in order, capped in number and length."""
+    """Return the distinct lower-cased words of the user's text, in order, capped in number and length.
+
+    Lower-cased, not case-folded: the indexes lower-case (FTS5 unicode61, PostgreSQL's `simple`
+    dictionary) and keep "ß", which casefold() would turn into "ss" that no indexed word has."""
     words: list[str] = []
-    for word in _WORD_RE.findall(unicodedata.normalize("NFKC", text).casefold()):
+    for word in _WORD_RE.findall(unicodedata.normalize("NFKC", text).lower()):
         clipped = word[:MAX_WORD_LENGTH]
         if clipped not in words:
             words.append(clipped)

@@ -12,7 +12,7 @@ from bot.storage.database import Database, chunks, require_aware, require_naive_
 from bot.storage.errors import SubscriberNotFoundError
 from bot.storage.models import DigestDeliveryRow, SubscriberRow, TopicRow
 from bot.storage.topics import topic_of
-from bot.storage.types import DigestDefaults, Layout, Subscriber, Topic
+from bot.storage.types import DigestDefaults, DigestPrefs, Layout, Subscriber
 from bot.storage.values import check
 
 Slot = tuple[time, str]  # a resolved schedule: local digest time and zone
@@ -28,6 +28,9 @@ def _subscriber(row: SubscriberRow) -> Subscriber:
         created_at=row.created_at,
         blocked=row.blocked,
         digest_layout=Layout(row.digest_layout),
+        thread_id=row.thread_id,
+        language=row.language,
+        last_language_code=row.last_language_code,
     )
 
 
@@ -45,11 +48,17 @@ class Subscribers:
             return None if row is None else _subscriber(row)
 
     async def ensure(
-        self, chat_id: int, *, now: datetime, digest_time: time | None = None, timezone: str | None = None
+        self,
+        chat_id: int,
+        *,
+        now: datetime,
+        digest_time: time | None = None,
+        timezone: str | None = None,
+        language_code: str | None = None,
     ) -> Subscriber:
         """Return the chat's subscriber, creating an unsubscribed one if missing: with this time and zone,
-        or (None) following the outlet's defaults."""
-        check(SubscriberRow, chat_id=chat_id, timezone=timezone)
+        or (None) following the outlet's defaults; a private chat's user's Telegram `language_code`."""
+        check(SubscriberRow, chat_id=chat_id, timezone=timezone, last_language_code=language_code)
         values = {
             "chat_id": chat_id,
             "subscribed": False,
@@ -57,6 +66,7 @@ class Subscribers:
             "timezone": timezone,
             "created_at": require_aware(now, "now"),
             "blocked": False,
+            "last_language_code": language_code,
         }
         async with self._db.sessions.begin() as session:
             await session.execute(self._db.insert(SubscriberRow).values(values).on_conflict_do_nothing())
@@ -76,12 +86,34 @@ class Subscribers:
             await session.flush()
             return _subscriber(row)
 
-    async def set_subscribed(self, chat_id: int, subscribed: bool, *, now: datetime) -> Subscriber:
-        """Subscribe or unsubscribe the chat at `now`; subscribing clears the blocked flag."""
+    async def set_subscribed(
+        self, chat_id: int, subscribed: bool, *, now: datetime, thread_id: int | None = None
+    ) -> Subscriber:
+        """Subscribe or unsubscribe the chat at `now`; subscribing clears the blocked flag and sends the
+        digest to forum topic `thread_id` (None: the chat itself)."""
         changed = require_aware(now, "now")
         if subscribed:
-            return await self._update(chat_id, subscribed=True, blocked=False, schedule_changed_at=changed)
+            check(SubscriberRow, thread_id=thread_id)
+            return await self._update(
+                chat_id, subscribed=True, blocked=False, schedule_changed_at=changed, thread_id=thread_id
+            )
         return await self._update(chat_id, subscribed=False, schedule_changed_at=changed)
+
+    async def set_thread(self, chat_id: int, thread_id: int | None) -> Subscriber:
+        """Send the chat's digest to forum topic `thread_id` from now on (None: the chat itself)."""
+        check(SubscriberRow, thread_id=thread_id)
+        return await self._update(chat_id, thread_id=thread_id)
+
+    async def drop_thread(self, chat_id: int, thread_id: int) -> bool:
+        """The topic is gone: the chat's digest goes to the chat itself, unless /subscribe moved it to
+        another topic meanwhile. True if the row was changed."""
+        stmt = (
+            update(SubscriberRow)
+            .where(SubscriberRow.chat_id == chat_id, SubscriberRow.thread_id == thread_id)
+            .values(thread_id=None)
+        )
+        async with self._db.sessions.begin() as session:
+            return bool(getattr(await session.execute(stmt), "rowcount", 0))
 
     async def set_digest_time(self, chat_id: int, digest_time: time | None, *, now: datetime) -> Subscriber:
         """Set the chat's local digest time (naive wall-clock time); None follows the outlet's default."""
@@ -97,6 +129,21 @@ class Subscribers:
         """Set the chat's digest layout."""
         return await self._update(chat_id, digest_layout=Layout(layout))
 
+    async def set_language(self, chat_id: int, language: str | None) -> Subscriber:
+        """Set the chat's own language (a shipped code: the caller checks); None chooses it automatically."""
+        check(SubscriberRow, language=language)
+        return await self._update(chat_id, language=language)
+
+    async def note_language_code(self, chat_id: int, language_code: str) -> None:
+        """Remember a private chat's user's Telegram language (for its digest); no-op for unknown chats."""
+        check(SubscriberRow, last_language_code=language_code)
+        async with self._db.sessions.begin() as session:
+            await session.execute(
+                update(SubscriberRow)
+                .where(SubscriberRow.chat_id == chat_id)
+                .values(last_language_code=language_code)
+            )
+
     async def mark_blocked(self, chat_id: int) -> None:
         """Record that the bot was blocked in this chat: unsubscribe it; no-op for unknown chats."""
         async with self._db.sessions.begin() as session:
@@ -107,7 +154,8 @@ class Subscribers:
             )
 
     async def migrate(self, old_chat_id: int, new_chat_id: int) -> None:
-        """A group became a supergroup: its row moves to the new id (unless that chat has one already)."""
+        """A group became a supergroup: its row moves to the new id (unless that chat has one already).
+        The new chat is a new conversation: no forum topic of the old one exists there (thread cleared)."""
         async with self._db.sessions.begin() as session:
             taken = await session.scalar(
                 select(SubscriberRow.chat_id).where(SubscriberRow.chat_id == new_chat_id)
@@ -116,7 +164,7 @@ class Subscribers:
                 await session.execute(
                     update(SubscriberRow)
                     .where(SubscriberRow.chat_id == old_chat_id)
-                    .values(chat_id=new_chat_id)
+                    .values(chat_id=new_chat_id, thread_id=None)
                 )
 
     async def subscribed(self) -> list[Subscriber]:
@@ -142,24 +190,25 @@ class Subscribers:
                 due.extend((chat, zone) for chat, zone in await session.execute(stmt))
         return due
 
-    async def digest_preferences(self, chat_ids: list[int]) -> dict[int, tuple[Layout, list[Topic]]]:
-        """Each chat's digest layout and topics (oldest first), in bulk queries for a whole fan-out."""
-        prefs: dict[int, tuple[Layout, list[Topic]]] = {}
+    async def digest_preferences(self, chat_ids: list[int]) -> dict[int, DigestPrefs]:
+        """Each chat's digest layout, topics (oldest first) and language, in bulk queries for a fan-out."""
+        s = SubscriberRow
+        prefs: dict[int, DigestPrefs] = {}
         async with self._db.sessions() as session:
             for chunk in chunks(chat_ids, 500):
-                layouts = await session.execute(
-                    select(SubscriberRow.chat_id, SubscriberRow.digest_layout).where(
-                        SubscriberRow.chat_id.in_(chunk)
+                rows = await session.execute(
+                    select(s.chat_id, s.digest_layout, s.language, s.last_language_code).where(
+                        s.chat_id.in_(chunk)
                     )
                 )
-                for chat_id, layout in layouts:
-                    prefs[chat_id] = (Layout(layout), [])
+                for chat_id, layout, language, last_seen in rows:
+                    prefs[chat_id] = DigestPrefs(Layout(layout), [], language, last_seen)
                 topics = await session.scalars(
                     select(TopicRow).where(TopicRow.chat_id.in_(chunk)).order_by(TopicRow.id)
                 )
                 for row in topics:
                     if row.chat_id in prefs:
-                        prefs[row.chat_id][1].append(topic_of(row))
+                        prefs[row.chat_id].topics.append(topic_of(row))
         return prefs
 
     async def slots(self, defaults: DigestDefaults) -> set[Slot]:

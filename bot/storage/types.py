@@ -3,7 +3,7 @@ the repositories return (never ORM objects)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Final
@@ -115,6 +115,19 @@ class Subscriber:
     created_at: datetime
     blocked: bool
     digest_layout: Layout = Layout.COMPACT
+    thread_id: int | None = None  # the forum topic the digest goes to (None: the chat / General topic)
+    language: str | None = None  # its own choice (/language); None: chosen automatically
+    last_language_code: str | None = None  # a private chat's user's Telegram language, as last seen
+
+
+@dataclass(frozen=True)
+class DigestPrefs:
+    """What a chat's digest is laid out by: its layout, topics (oldest first) and language columns."""
+
+    layout: Layout = Layout.COMPACT
+    topics: list[Topic] = field(default_factory=list)
+    language: str | None = None
+    last_language_code: str | None = None
 
 
 @dataclass(frozen=True)

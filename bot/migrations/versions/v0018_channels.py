@@ -1,8 +1,8 @@
 """The outlet's channels (/addchannel): title, @username, who added them, pin and silent options, whether the
 bot still posts there, the last post and the last error. Their schedule lives in `subscribers`.
 
-Revision ID: 0015
-Revises: 0013
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-03
 """
 
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0015"
-down_revision: str | Sequence[str] | None = "0013"
+revision: str = "0018"
+down_revision: str | Sequence[str] | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
