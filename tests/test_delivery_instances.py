@@ -22,7 +22,7 @@ from tests.digest_helpers import ledger_entries
 from tests.test_delivery_process import _engine, bot_env, bot_process, ledger_agrees, wait_sent
 from tests.test_e2e_webhook import free_port
 
-SUBSCRIBERS = 200
+SUBSCRIBERS = 500  # a fan-out long enough (~10 s at SEND_RATE 60) for the second to start on a loaded host
 
 
 async def owners_now(store: Store) -> set[str]:
