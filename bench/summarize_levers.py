@@ -46,11 +46,11 @@ LEVERS: dict[str, Lever] = {
         Lever("baseline: torch float32, 64 tokens, 2 threads", {"runtime": "torch"}),
         Lever("torch, 1 thread", {"runtime": "torch"}, threads=1),
         Lever("torch, tokens 48", {"runtime": "torch", "max_tokens": 48}),
-        Lever("torch, first 30 sentences", {"runtime": "torch", "max_sentences": 30}),
+        Lever("torch, first 30 sentences only", {"runtime": "torch", "max_sentences": 30}),
         Lever("onnx float32", {"runtime": "onnx"}),
+        Lever("onnx float32, 1 thread", {"runtime": "onnx"}, threads=1),
         Lever("onnx-int8", {"runtime": "onnx-int8"}),
         Lever("onnx-int8, 1 thread", {"runtime": "onnx-int8"}, threads=1),
-        Lever("onnx-int8, tokens 48", {"runtime": "onnx-int8", "max_tokens": 48}),
     )
 }
 KEYS = {str(i): name for i, name in enumerate(LEVERS)}

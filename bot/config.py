@@ -151,9 +151,9 @@ class Settings(DigestDefaultSettings):
     summarizer_model: str = "sshleifer/distilbart-cnn-12-6"
     # Where the abstractive backend runs: auto = CUDA when torch sees a GPU, else the CPU.
     summarizer_device: Literal["auto", "cpu", "cuda"] = "auto"
-    # What runs the extractive backend's MiniLM (summarizer.runtime): ONNX Runtime in int8 by default,
+    # What runs the extractive backend's MiniLM (summarizer.runtime): torch, or ONNX Runtime (float32, int8),
     # exported once into SUMMARIZER_ONNX_DIR (unset: newsbot-onnx in the Hugging Face home, HF_HOME).
-    summarizer_runtime: Literal["torch", "onnx", "onnx-int8"] = "onnx-int8"
+    summarizer_runtime: Literal["torch", "onnx", "onnx-int8"] = "torch"
     summarizer_onnx_dir: Path | None = None
     log_level: str = "INFO"
     # text: one human-readable line per record; json: one JSON object per line, for log shippers.

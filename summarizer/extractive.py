@@ -86,7 +86,7 @@ class ExtractiveSummarizer:
     embeddings, position and length; trigram blocking keeps repeats out. The model directory defaults to
     the packaged all-MiniLM-L6-v2, whose model.safetensors is checked against expected_sha256 unless None;
     precision "auto" runs it in bfloat16 where the CPU has native bfloat16 (see summarizer.model).
-    runtime (None: $SUMMARIZER_RUNTIME, else onnx-int8) runs it on torch or ONNX Runtime (summarizer.runtime)
+    runtime (None: $SUMMARIZER_RUNTIME, else torch) runs it on torch or ONNX Runtime (summarizer.runtime)
     with `threads` intra-op threads (None: the runtime's default), the ONNX export cached in onnx_dir.
     """
 
