@@ -140,9 +140,7 @@ def _onnx_or_none(model_dir: Path, expected_sha256: str | None, choice: RuntimeC
         return load_onnx_encoder(cache, choice.runtime, choice.threads)
     except (ModelLoadError, OSError, ImportError) as exc:
         reason = str(exc) if isinstance(exc, ModelLoadError) else one_line(exc)
-        log.warning(
-            "SUMMARIZER_RUNTIME=%s is not usable (%s); running the model on torch", choice.runtime, reason
-        )
+        log.warning("SUMMARIZER_RUNTIME=%s is not usable (%s); running on torch", choice.runtime, reason)
         return None
 
 
