@@ -6,11 +6,12 @@
   summarizer.model).
 - ``onnx``: the same model exported to ONNX once and run by ONNX Runtime through
   ``SentenceTransformer(dir, backend="onnx")``, float32: the same embeddings to ~1e-6, the same summaries,
-  and on an AVX2 CPU no faster than torch (bench/README.md).
+  as fast as torch at 1 thread on an AVX2 CPU (faster in 2-thread batches) and 136 MB more RSS
+  (bench/README.md).
 - ``onnx-int8``: that export quantized once with sentence-transformers'
   ``export_dynamic_quantized_onnx_model`` (its ``avx2`` configuration: uint8 weights per channel,
-  activations quantized on the fly): ~1.5x less CPU on AVX2, embeddings at cosine ~0.99 to float32, which
-  changes a sentence in 6-10% of the dev-set summaries: an operator's choice, not the default.
+  activations quantized on the fly): ~0.7x torch's CPU on AVX2, embeddings at cosine ~0.99 to float32,
+  which changes a sentence in 6-9% of the dev-set summaries: an operator's choice, not the default.
 
 The export is cached on disk (OnnxCache: by default ``$HF_HOME/newsbot-onnx``, next to the Hugging Face cache,
 or ``SUMMARIZER_ONNX_DIR``), keyed by the weights' SHA-256, written atomically, so it happens once per
