@@ -5,7 +5,17 @@ from __future__ import annotations
 import runpy
 import sys
 
-BENCHES = ("summarize", "ingest_bench", "search", "fanout", "abstractive_cost", "prune", "mute")
+BENCHES = (
+    "summarize",
+    "summarize_levers",
+    "memory",
+    "ingest_bench",
+    "search",
+    "fanout",
+    "abstractive_cost",
+    "prune",
+    "mute",
+)
 
 
 def main(argv: list[str]) -> int:

@@ -152,6 +152,10 @@ class Settings(DigestDefaultSettings):
     summarizer_model: str = "sshleifer/distilbart-cnn-12-6"
     # Where the abstractive backend runs: auto = CUDA when torch sees a GPU, else the CPU.
     summarizer_device: Literal["auto", "cpu", "cuda"] = "auto"
+    # What runs the extractive backend's MiniLM (summarizer.runtime): torch, or ONNX Runtime (float32, int8),
+    # exported once into SUMMARIZER_ONNX_DIR (unset: newsbot-onnx in the Hugging Face home, HF_HOME).
+    summarizer_runtime: Literal["torch", "onnx", "onnx-int8"] = "torch"
+    summarizer_onnx_dir: Path | None = None
     log_level: str = "INFO"
     # text: one human-readable line per record; json: one JSON object per line, for log shippers.
     log_format: Literal["text", "json"] = "text"
@@ -194,7 +198,7 @@ class Settings(DigestDefaultSettings):
     # The outlet's language: groups, channels and users whose Telegram language is not shipped get it.
     bot_language: str = "en"
 
-    @field_validator("webhook_url", "webhook_secret", "metrics_port", mode="before")
+    @field_validator("webhook_url", "webhook_secret", "metrics_port", "summarizer_onnx_dir", mode="before")
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
         if isinstance(value, str) and not value.strip():
@@ -273,7 +277,7 @@ class Settings(DigestDefaultSettings):
             raise ValueError(f"{bad[0]} is a group or channel id, not a user id: editors are users")
         return value
 
-    @field_validator("summarizer_device", "log_format", mode="before")
+    @field_validator("summarizer_device", "summarizer_runtime", "log_format", mode="before")
     @classmethod
     def _lower_case_choice(cls, value: Any) -> Any:
         return value.strip().lower() if isinstance(value, str) else value

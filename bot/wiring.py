@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -62,7 +63,15 @@ async def load_worker(settings: Settings, injected: Injected, metrics: Metrics) 
     if summarizer is None:
         try:
             summarizer = await asyncio.to_thread(
-                load_summarizer, settings.summarizer, settings.summarizer_model, settings.summarizer_device
+                partial(
+                    load_summarizer,
+                    settings.summarizer,
+                    settings.summarizer_model,
+                    settings.summarizer_device,
+                    runtime=settings.summarizer_runtime,
+                    threads=settings.inference_threads,
+                    onnx_dir=settings.summarizer_onnx_dir,
+                )
             )
         except UnknownBackendError as exc:
             raise StartupError("SUMMARIZER", str(exc)) from None

@@ -25,3 +25,9 @@ class UnknownBackendError(SummarizerError):
 
 class ModelLoadError(SummarizerError):
     """A backend model could not be loaded (missing weights, checksum mismatch, bad files)."""
+
+
+def one_line(exc: BaseException) -> str:
+    """Return the first non-empty line of an exception message, prefixed by its type."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__

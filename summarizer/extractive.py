@@ -10,7 +10,8 @@ import numpy as np
 
 from summarizer.cleaning import clean_article
 from summarizer.features import FloatArray, sentence_features
-from summarizer.model import MINILM_SHA256, Precision, encode_unit, load_encoder
+from summarizer.model import MINILM_SHA256, Precision, RuntimeChoice, encode_unit, load_encoder
+from summarizer.runtime import resolve_runtime
 from summarizer.scorer import LinearScorer, load_scorer
 from summarizer.sentences import SentenceSplitter
 
@@ -85,6 +86,8 @@ class ExtractiveSummarizer:
     embeddings, position and length; trigram blocking keeps repeats out. The model directory defaults to
     the packaged all-MiniLM-L6-v2, whose model.safetensors is checked against expected_sha256 unless None;
     precision "auto" runs it in bfloat16 where the CPU has native bfloat16 (see summarizer.model).
+    runtime (None: $SUMMARIZER_RUNTIME, else torch) runs it on torch or ONNX Runtime (summarizer.runtime)
+    with `threads` intra-op threads (None: the runtime's default), the ONNX export cached in onnx_dir.
     """
 
     name: str = "extractive"
@@ -106,6 +109,9 @@ class ExtractiveSummarizer:
         scorer: LinearScorer | None = None,
         splitter: SentenceSplitter | None = None,
         precision: Precision = "auto",
+        runtime: str | None = None,
+        threads: int | None = None,
+        onnx_dir: str | Path | None = None,
     ) -> None:
         if n_sentences < 1 or max_sentences < n_sentences or batch_size < 1 or max_tokens < 8:
             raise ValueError("need 1 <= n_sentences <= max_sentences, batch_size >= 1, max_tokens >= 8")
@@ -122,7 +128,10 @@ class ExtractiveSummarizer:
         self.packaged_model = model_path is None
         self._splitter = splitter if splitter is not None else SentenceSplitter()
         self._scorer = scorer if scorer is not None else load_scorer()
-        self.encoder: Any = load_encoder(model_path, expected_sha256, precision)
+        choice = RuntimeChoice(resolve_runtime(runtime), threads, Path(onnx_dir) if onnx_dir else None)
+        self.encoder: Any = load_encoder(model_path, expected_sha256, precision, choice)
+        # What runs the model: the chosen runtime, or "torch" when the ONNX model could not be had.
+        self.runtime = choice.runtime if getattr(self.encoder, "backend", "torch") == "onnx" else "torch"
 
     def sentences(self, text: str) -> list[str]:
         """Return the distinct sentences of the cleaned text, at most max_sentences."""

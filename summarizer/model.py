@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Literal
 
-from summarizer.errors import ModelLoadError
+from summarizer.errors import ModelLoadError, one_line
+from summarizer.runtime import Runtime
+
+log = logging.getLogger(__name__)
 
 MINILM_SHA256: Final = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 WEIGHTS_FILE: Final = "model.safetensors"
@@ -56,12 +61,6 @@ def verify_weights(model_dir: Path, expected_sha256: str) -> None:
         )
 
 
-def _one_line(exc: BaseException) -> str:
-    """Return the first non-empty line of an exception message, prefixed by its type."""
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
-
-
 def cpu_has_bfloat16(cpuinfo: Path = _CPUINFO) -> bool:
     """Return True if the CPU advertises native bfloat16 matrix instructions (Linux; False elsewhere)."""
     try:
@@ -81,13 +80,26 @@ def resolve_precision(precision: Precision) -> Literal["float32", "bfloat16"]:
     return precision
 
 
+@dataclass(frozen=True)
+class RuntimeChoice:
+    """How to run the encoder: SUMMARIZER_RUNTIME's value, intra-op threads (None: the runtime's default)
+    and the ONNX export cache's root (None: summarizer.runtime.default_cache_root())."""
+
+    runtime: Runtime = "torch"
+    threads: int | None = None
+    onnx_root: Path | None = None
+
+
 def load_encoder(
     model_path: str | Path | None = None,
     expected_sha256: str | None = MINILM_SHA256,
     precision: Precision = "auto",
+    choice: RuntimeChoice | None = None,
 ) -> Any:
     """Verify (unless expected_sha256 is None) and load a SentenceTransformer from a local directory on
-    the CPU, in float32 or (precision "bfloat16", or "auto" on a CPU with native bfloat16) bfloat16.
+    the CPU: on torch in float32 or (precision "bfloat16", or "auto" on a CPU with native bfloat16)
+    bfloat16, or with choice.runtime "onnx"/"onnx-int8" on ONNX Runtime (summarizer.runtime; precision
+    is then unused). An ONNX model that cannot be exported or loaded falls back to torch with one warning.
 
     local_files_only: the encoder never asks the hub anything, whether or not HF_HUB_OFFLINE is set (the
     process-wide flag is the operator's, for the abstractive backend's downloads)."""
@@ -99,16 +111,37 @@ def load_encoder(
     try:
         from sentence_transformers import SentenceTransformer
     except ImportError as exc:
-        raise ModelLoadError(f"sentence-transformers is not usable: {_one_line(exc)}") from exc
+        raise ModelLoadError(f"sentence-transformers is not usable: {one_line(exc)}") from exc
+    choice = choice or RuntimeChoice()
+    if choice.runtime != "torch":
+        onnx_encoder = _onnx_or_none(model_dir, expected_sha256, choice)
+        if onnx_encoder is not None:
+            return onnx_encoder
     try:
         encoder = SentenceTransformer(str(model_dir), device="cpu", local_files_only=True)
     except Exception as exc:
-        raise ModelLoadError(f"cannot load model from {model_dir}: {_one_line(exc)}") from exc
+        raise ModelLoadError(f"cannot load model from {model_dir}: {one_line(exc)}") from exc
     if resolve_precision(precision) == "bfloat16":
         import torch
 
         encoder.to(torch.bfloat16)
     return encoder
+
+
+def _onnx_or_none(model_dir: Path, expected_sha256: str | None, choice: RuntimeChoice) -> Any:
+    """The ONNX encoder of choice.runtime, or None (after one warning line) when it cannot be had."""
+    from summarizer.runtime import OnnxCache, default_cache_root, load_onnx_encoder
+
+    try:
+        digest = (
+            expected_sha256.lower() if expected_sha256 is not None else sha256_of(model_dir / WEIGHTS_FILE)
+        )
+        cache = OnnxCache(choice.onnx_root or default_cache_root(), model_dir, digest)
+        return load_onnx_encoder(cache, choice.runtime, choice.threads)
+    except (ModelLoadError, OSError, ImportError) as exc:
+        reason = str(exc) if isinstance(exc, ModelLoadError) else one_line(exc)
+        log.warning("SUMMARIZER_RUNTIME=%s is not usable (%s); running on torch", choice.runtime, reason)
+        return None
 
 
 def encode_unit(encoder: Any, texts: Sequence[str], batch_size: int, max_tokens: int) -> Any:

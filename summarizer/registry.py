@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from types import MappingProxyType
 from typing import Final
 
@@ -14,11 +15,14 @@ DEFAULT_BACKEND: Final = "extractive"
 ENV_VAR: Final = "SUMMARIZER"
 
 
-def _extractive() -> Summarizer:
-    """Build the default transformer backend (imports torch lazily)."""
+def _extractive(
+    runtime: str | None = None, threads: int | None = None, onnx_dir: Path | None = None
+) -> Summarizer:
+    """Build the default transformer backend (imports torch lazily) on runtime (None: $SUMMARIZER_RUNTIME,
+    else the default; see summarizer.runtime) with `threads` intra-op threads, ONNX exports in onnx_dir."""
     from summarizer.extractive import ExtractiveSummarizer
 
-    return ExtractiveSummarizer()
+    return ExtractiveSummarizer(runtime=runtime, threads=threads, onnx_dir=onnx_dir)
 
 
 def _abstractive(model: str | None = None, device: str | None = None) -> Summarizer:
@@ -54,13 +58,22 @@ def resolve_backend_name(name: str | None = None) -> str:
 
 
 def load_summarizer(
-    name: str | None = None, model: str | None = None, device: str | None = None
+    name: str | None = None,
+    model: str | None = None,
+    device: str | None = None,
+    *,
+    runtime: str | None = None,
+    threads: int | None = None,
+    onnx_dir: Path | None = None,
 ) -> Summarizer:
     """Build the named backend (model and device: the abstractive backend's hub id or directory, and
-    auto/cpu/cuda); raises UnknownBackendError or ModelLoadError."""
+    auto/cpu/cuda; runtime, threads and onnx_dir: the extractive backend's, see _extractive); raises
+    UnknownBackendError or ModelLoadError."""
     resolved = resolve_backend_name(name)
     if resolved == "abstractive":
         return _abstractive(model or None, device)
+    if resolved == "extractive":
+        return _extractive(runtime, threads, onnx_dir)
     factory = BACKENDS.get(resolved)
     if factory is None:
         raise UnknownBackendError(resolved, available_backends())

@@ -12,6 +12,7 @@ import pytest
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.logsetup import RedactingFilter
+from summarizer.runtime import DEFAULT_RUNTIME, RUNTIMES
 from tests.conftest import child_env
 
 ENV_VARS = [
@@ -42,6 +43,8 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         "LOG_LEVEL",
         "MAX_ARTICLE_CHARS",
         "SUMMARIZER_DEVICE",
+        "SUMMARIZER_RUNTIME",
+        "SUMMARIZER_ONNX_DIR",
         "LOG_FORMAT",
         "DIGEST_CATCHUP_HOURS",
         *INGEST_VARS,
@@ -63,13 +66,27 @@ def test_defaults() -> None:
     assert settings.log_level == "INFO"
     assert settings.max_article_chars == 100_000
     assert settings.summarizer_device == "auto" and settings.log_format == "text"
+    assert settings.summarizer_runtime == DEFAULT_RUNTIME and settings.summarizer_onnx_dir is None
 
 
 def test_device_and_log_format_are_read_case_insensitively(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SUMMARIZER_DEVICE", " CUDA ")
     monkeypatch.setenv("LOG_FORMAT", "JSON")
+    monkeypatch.setenv("SUMMARIZER_RUNTIME", " Torch ")
     settings = load_settings()
     assert settings.summarizer_device == "cuda" and settings.log_format == "json"
+    assert settings.summarizer_runtime == "torch"
+
+
+def test_runtime_choices_and_onnx_directory(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # The setting accepts exactly the summarizer's runtimes, so a valid value never fails later.
+    for runtime in RUNTIMES:
+        monkeypatch.setenv("SUMMARIZER_RUNTIME", runtime)
+        assert load_settings().summarizer_runtime == runtime
+    monkeypatch.setenv("SUMMARIZER_ONNX_DIR", "  ")
+    assert load_settings().summarizer_onnx_dir is None
+    monkeypatch.setenv("SUMMARIZER_ONNX_DIR", str(tmp_path / "onnx"))
+    assert load_settings().summarizer_onnx_dir == tmp_path / "onnx"
 
 
 def test_env_and_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -90,6 +107,8 @@ def test_env_and_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None
         ("LOG_LEVEL", "LOUD"),
         ("LEDGER_RETENTION_DAYS", "30"),  # /stats charts 30 days
         ("SUMMARIZER_DEVICE", "tpu"),
+        ("SUMMARIZER_RUNTIME", "tensorrt"),
+        ("SUMMARIZER_RUNTIME", "int8"),
         ("LOG_FORMAT", "xml"),
         ("METRICS_PORT", "metrics"),
         ("METRICS_PORT", "70000"),
@@ -110,6 +129,7 @@ def test_bad_value_names_the_variable(monkeypatch: pytest.MonkeyPatch, variable:
         ("DIGEST_TIME", "25:99"),
         ("TIMEZONE", "Mars/Base"),
         ("SUMMARIZER_DEVICE", "gpu"),
+        ("SUMMARIZER_RUNTIME", "openvino"),
         ("LOG_FORMAT", "xml"),
         ("METRICS_PORT", "x"),
         ("ALERT_CHAT_ID", "editors"),
